@@ -1,0 +1,3 @@
+from validator.cli.main import main
+
+raise SystemExit(main())

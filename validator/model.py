@@ -1,0 +1,235 @@
+"""The frozen types every stage exchanges.
+
+Stages import this module and their own helpers, never each other; `pipeline.py` wires them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return {"error": 2, "warning": 1, "info": 0}[self.value]
+
+
+class Category(StrEnum):
+    RENDER = "render"
+    CONFIG = "config"
+    YAML = "yaml"
+    SCHEMA = "schema"
+    SECRETS = "secrets"
+    POLICY = "policy"
+    EXCEPTION = "exception"
+    DRIFT = "drift"
+
+
+@dataclass(frozen=True, slots=True)
+class SourceLocation:
+    """A place a person edits: `file` is relative to the repository root, line/column are 1-based."""
+
+    file: str
+    line: int = 1
+    column: int = 1
+
+    def to_json(self) -> dict[str, Any]:
+        return {"file": self.file, "line": self.line, "column": self.column}
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceRef:
+    api_version: str
+    kind: str
+    namespace: str | None
+    name: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}/{self.namespace or '-'}/{self.name}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "apiVersion": self.api_version,
+            "kind": self.kind,
+            "namespace": self.namespace,
+            "name": self.name,
+        }
+
+    @classmethod
+    def of(cls, body: Mapping[str, Any]) -> ResourceRef:
+        metadata = body.get("metadata") or {}
+        namespace = metadata.get("namespace") if isinstance(metadata, Mapping) else None
+        name = metadata.get("name") if isinstance(metadata, Mapping) else None
+        return cls(
+            api_version=str(body.get("apiVersion") or ""),
+            kind=str(body.get("kind") or ""),
+            namespace=str(namespace) if namespace else None,
+            name=str(name or ""),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Resource:
+    """One rendered object of one environment.
+
+    `body` is the object as it will be applied (render bookkeeping annotations removed);
+    treat it as read-only. `origin` is the start of the source document that produced it.
+    """
+
+    ref: ResourceRef
+    body: Mapping[str, Any]
+    environment: str
+    origin: SourceLocation | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    rule_id: str
+    category: Category
+    severity: Severity
+    message: str
+    environment: str | None = None
+    resource: ResourceRef | None = None
+    path: str | None = None  # JSON pointer into the rendered object
+    location: SourceLocation | None = None
+
+    @property
+    def fingerprint(self) -> str:
+        """Stable across line moves: built from what the finding is about, not where it sits."""
+        anchor = self.resource.key if self.resource else (self.location.file if self.location else "")
+        parts = [self.rule_id, self.environment or "", anchor, self.path or "", self.message]
+        return "sha256:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "ruleId": self.rule_id,
+            "category": self.category.value,
+            "severity": self.severity.value,
+            "message": self.message,
+            "environment": self.environment,
+            "resource": self.resource.to_json() if self.resource else None,
+            "path": self.path,
+            "location": self.location.to_json() if self.location else None,
+            "fingerprint": self.fingerprint,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedEnvironment:
+    name: str
+    kubernetes_version: str
+    resources: tuple[Resource, ...]
+    findings: tuple[Finding, ...] = ()
+    # Repository-relative files the render read: the cache key and the file → environment map.
+    input_files: frozenset[str] = frozenset()
+    from_cache: bool = False
+
+    @property
+    def failed(self) -> bool:
+        return any(f.rule_id == "render-failed" for f in self.findings)
+
+
+# --- settings: the resolved configuration every stage reads -------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class HelmSpec:
+    chart: str  # repository-relative chart directory
+    values: tuple[str, ...] = ()
+    release: str = "release"
+    namespace: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EnvironmentSpec:
+    name: str
+    kubernetes_version: str
+    path: str | None = None  # repository-relative kustomization directory
+    helm: HelmSpec | None = None
+    policy_profile: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PolicySettings:
+    builtin: str = "baseline"
+    paths: tuple[str, ...] = ()
+    exceptions: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SchemaSettings:
+    crd_paths: tuple[str, ...] = ()
+    ignore_groups: tuple[str, ...] = ()  # API groups whose unknown kinds are not reported
+
+
+@dataclass(frozen=True, slots=True)
+class VaultSettings:
+    address: str
+    kv_mount: str = "secret"
+    kv_version: int = 2
+    auth: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class SecretsSettings:
+    sops_config: str | None = None
+    allowed_reference_schemes: tuple[str, ...] = ("vault", "sops")
+    allowed_key_providers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    vault: VaultSettings | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    repo_root: Path
+    config_file: Path | None
+    kubernetes_version: str
+    environments: tuple[EnvironmentSpec, ...]
+    policies: PolicySettings = PolicySettings()
+    schema: SchemaSettings = SchemaSettings()
+    secrets: SecretsSettings = SecretsSettings()
+    cache_dir: Path = Path(".cache")
+    use_cache: bool = True
+    jobs: int = 2
+    fail_on: str = "error"  # error | warning | never
+
+    def environment(self, name: str) -> EnvironmentSpec | None:
+        return next((env for env in self.environments if env.name == name), None)
+
+
+# --- errors library code raises; only the CLI turns them into exit codes --------------------
+
+
+class ValidatorError(Exception):
+    """Base of every expected failure; its message is shown to the user as is."""
+
+
+class UsageError(ValidatorError):
+    pass
+
+
+class ConfigError(ValidatorError):
+    pass
+
+
+class ToolMissingError(ValidatorError):
+    pass
+
+
+class NothingToValidateError(ValidatorError):
+    pass
+
+
+def canonical_json(value: Any) -> str:
+    """Deterministic JSON used for digests and cache keys."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
