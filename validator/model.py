@@ -37,7 +37,7 @@ class Category(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class SourceLocation:
-    """A place a person edits: `file` is relative to the repository root, line/column are 1-based."""
+    """A place a person edits: `file` is repository-relative; line and column are 1-based."""
 
     file: str
     line: int = 1
@@ -107,7 +107,9 @@ class Finding:
     @property
     def fingerprint(self) -> str:
         """Stable across line moves: built from what the finding is about, not where it sits."""
-        anchor = self.resource.key if self.resource else (self.location.file if self.location else "")
+        anchor = (
+            self.resource.key if self.resource else (self.location.file if self.location else "")
+        )
         parts = [self.rule_id, self.environment or "", anchor, self.path or "", self.message]
         return "sha256:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
@@ -138,6 +140,32 @@ class RenderedEnvironment:
     @property
     def failed(self) -> bool:
         return any(f.rule_id == "render-failed" for f in self.findings)
+
+
+@dataclass(frozen=True, slots=True)
+class ValidationReport:
+    """What `validate` found: the input of every report writer and of the exit code."""
+
+    environments: tuple[RenderedEnvironment, ...]
+    findings: tuple[Finding, ...]
+    fail_on: str = "error"  # error | warning | never
+
+    @property
+    def resource_count(self) -> int:
+        return sum(len(env.resources) for env in self.environments)
+
+    def counts(self) -> dict[str, int]:
+        counts = {severity.value: 0 for severity in Severity}
+        for finding in self.findings:
+            counts[finding.severity.value] += 1
+        return counts
+
+    @property
+    def passed(self) -> bool:
+        if self.fail_on == "never":
+            return True
+        threshold = Severity(self.fail_on).rank
+        return not any(finding.severity.rank >= threshold for finding in self.findings)
 
 
 # --- settings: the resolved configuration every stage reads -------------------------------

@@ -1,0 +1,70 @@
+"""One function per subcommand; each returns an exit code and is the only code that prints."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from validator import __version__, pipeline
+from validator.cli.exitcodes import ExitCode, for_report
+from validator.cli.outputs import parse_targets, write_targets
+from validator.model import Settings, UsageError
+from validator.report import manifest_stream
+
+
+def validate(settings: Settings, args: argparse.Namespace) -> ExitCode:
+    targets = parse_targets(args.format, args.output)
+    report = pipeline.validate(settings, args.env)
+    write_targets(report, targets)
+    return for_report(report)
+
+
+def render(settings: Settings, args: argparse.Namespace) -> ExitCode:
+    specs = pipeline.select_environments(settings, [args.env] if args.env else [])
+    rendered = pipeline.render_all(settings, specs)
+    failed = [f for env in rendered for f in env.findings]
+    for env in rendered:
+        stream = manifest_stream(resource.body for resource in env.resources)
+        if args.output:
+            _write(Path(args.output) / f"{env.name}.yaml", stream)
+        else:
+            sys.stdout.write(f"# environment: {env.name}\n{stream}")
+    for finding in failed:
+        print(f"gitops-validator: {finding.message}", file=sys.stderr)
+    return ExitCode.BLOCKING_FINDINGS if failed else ExitCode.OK
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise UsageError(f"cannot write {path}: {error.strerror}") from None
+
+
+def envs(settings: Settings, args: argparse.Namespace) -> ExitCode:
+    specs = pipeline.select_environments(settings, [])
+    rows = [
+        {
+            "name": spec.name,
+            "path": spec.path,
+            "helmChart": spec.helm.chart if spec.helm else None,
+            "kubernetesVersion": spec.kubernetes_version,
+            "policyProfile": spec.policy_profile or settings.policies.builtin,
+        }
+        for spec in specs
+    ]
+    if args.json:
+        print(json.dumps(rows))
+        return ExitCode.OK
+    width = max(len(row["name"] or "") for row in rows)
+    for row in rows:
+        source = row["path"] or f"helm chart {row['helmChart']}"
+        print(f"{row['name']:<{width}}  {source}  (Kubernetes {row['kubernetesVersion']})")
+    return ExitCode.OK
+
+
+def version_line() -> str:
+    return f"gitops-validator {__version__}"

@@ -1,0 +1,58 @@
+"""`--format NAME[=FILE]` and `--output FILE`: where each report format goes."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from validator.model import UsageError, ValidationReport
+from validator.report import WRITERS
+
+
+@dataclass(frozen=True, slots=True)
+class OutputTarget:
+    format: str
+    file: Path | None  # None: standard output
+
+
+def parse_targets(formats: Sequence[str], output: str | None) -> list[OutputTarget]:
+    targets = []
+    for spec in formats or ["text"]:
+        name, _, file = spec.partition("=")
+        if name not in WRITERS:
+            raise UsageError(f"unknown format '{name}'; choose from {', '.join(WRITERS)}")
+        targets.append(OutputTarget(name, Path(file) if file else None))
+    to_stdout = [t for t in targets if t.file is None]
+    if output and len(to_stdout) == 1:
+        targets[targets.index(to_stdout[0])] = OutputTarget(to_stdout[0].format, Path(output))
+    elif output and to_stdout:
+        raise UsageError("--output names one file; give several formats as --format NAME=FILE")
+    if len([t for t in targets if t.file is None]) > 1:
+        raise UsageError("only one format can go to standard output; use --format NAME=FILE")
+    return targets
+
+
+def write_targets(report: ValidationReport, targets: Sequence[OutputTarget]) -> None:
+    for target in targets:
+        writer = WRITERS[target.format]
+        if target.file is None:
+            writer(report, sys.stdout, use_color(sys.stdout))
+            continue
+        try:
+            target.file.parent.mkdir(parents=True, exist_ok=True)
+            with target.file.open("w", encoding="utf-8") as handle:
+                writer(report, handle, False)
+        except OSError as error:
+            raise UsageError(f"cannot write {target.file}: {error.strerror}") from None
+
+
+def use_color(stream: object) -> bool:
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())

@@ -1,0 +1,99 @@
+"""Read gitops-validator.yaml and validate it against the JSON Schema shipped with the tool.
+
+Errors name the offending key and the line in the file, so a person can fix them without
+reading the schema.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema_rs
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError
+
+from validator.model import ConfigError
+
+MAX_CONFIG_BYTES = 1 << 20
+
+
+@cache
+def _validator() -> Any:
+    schema = json.loads(resources.files("validator.config").joinpath("schema.json").read_text())
+    return jsonschema_rs.validator_for(schema)
+
+
+def load_config_file(path: Path) -> dict[str, Any]:
+    """Parse and validate; raise ConfigError with `file:line: message` lines on any problem."""
+    document = _parse(path)
+    problems = [_describe(error, document) for error in _validator().iter_errors(_plain(document))]
+    if problems:
+        lines = "\n".join(f"  {path}:{line}: {message}" for line, message in sorted(problems))
+        raise ConfigError(f"invalid configuration:\n{lines}")
+    plain: dict[str, Any] = _plain(document)
+    return plain
+
+
+def _parse(path: Path) -> CommentedMap:
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise ConfigError(f"cannot read {path}: {error.strerror}") from None
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise ConfigError(f"{path}: configuration file is larger than 1 MiB")
+    try:
+        text = raw.decode("utf-8")
+        document = YAML(typ="rt").load(text)
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: configuration file is not UTF-8") from None
+    except MarkedYAMLError as error:
+        mark = error.problem_mark
+        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        raise ConfigError(f"{where}: invalid YAML: {error.problem}") from None
+    if document is None:
+        return CommentedMap()
+    if not isinstance(document, CommentedMap):
+        raise ConfigError(f"{path}:1: the configuration must be a mapping")
+    return document
+
+
+def _plain(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {str(key): _plain(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_plain(item) for item in node]
+    return node
+
+
+def _describe(error: Any, document: CommentedMap) -> tuple[int, str]:
+    where = list(error.instance_path)
+    dotted = ".".join(str(part) for part in where) or "top level"
+    kind = error.kind
+    if isinstance(kind, jsonschema_rs.ValidationErrorKind.AdditionalProperties):
+        key = str(kind.unexpected[0])
+        return _line_of(document, [*where, key]), f"unknown key '{key}' in {dotted}"
+    kinds = jsonschema_rs.ValidationErrorKind
+    if isinstance(kind, kinds.OneOfMultipleValid | kinds.OneOfNotValid):
+        return _line_of(document, where), f"{dotted}: set exactly one of 'path' or 'helm'"
+    return _line_of(document, where), f"{dotted}: {error.message}"
+
+
+def _line_of(document: CommentedMap, path: list[str | int]) -> int:
+    """1-based line of the deepest node along `path` that exists in the document."""
+    line = 1
+    node: Any = document
+    for part in path:
+        if isinstance(node, CommentedMap) and part in node:
+            line = node.lc.key(part)[0] + 1
+            node = node[part]
+        elif isinstance(node, CommentedSeq) and isinstance(part, int) and part < len(node):
+            line = node.lc.item(part)[0] + 1
+            node = node[part]
+        else:
+            break
+    return line

@@ -1,0 +1,199 @@
+"""Resolve CLI flags > GITOPS_VALIDATOR_* environment variables > config file > defaults."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from validator.config.discover import find_config, find_git_root
+from validator.config.load import load_config_file
+from validator.model import (
+    ConfigError,
+    EnvironmentSpec,
+    HelmSpec,
+    PolicySettings,
+    SchemaSettings,
+    SecretsSettings,
+    Settings,
+    VaultSettings,
+)
+
+DEFAULT_KUBERNETES_VERSION = "1.33"
+ENV_PREFIX = "GITOPS_VALIDATOR_"
+_VERSION = re.compile(r"^1\.[0-9]{1,2}$")
+_PROFILES = ("none", "baseline", "restricted", "all")
+_FAIL_ON = ("error", "warning", "never")
+
+
+@dataclass(frozen=True, slots=True)
+class Overrides:
+    """Values from the command line; None means "not given"."""
+
+    config_file: Path | None = None
+    kubernetes_version: str | None = None
+    policy_profile: str | None = None
+    cache_dir: Path | None = None
+    no_cache: bool | None = None
+    jobs: int | None = None
+    fail_on: str | None = None
+
+
+def resolve_settings(
+    repo: Path | None, overrides: Overrides, environ: Mapping[str, str] = os.environ
+) -> Settings:
+    start = (repo or Path.cwd()).resolve()
+    if not start.is_dir():
+        raise ConfigError(f"repository directory {start} does not exist")
+    config_file = _config_file(start, overrides, environ)
+    raw = load_config_file(config_file) if config_file else {}
+    repo_root = start if repo else (config_file.parent if config_file else _root_of(start))
+    layered = _Layers(overrides, environ)
+    kubernetes_version = layered.pick(
+        "kubernetes_version", "KUBERNETES_VERSION", raw.get("kubernetesVersion")
+    )
+    kubernetes_version = _checked(kubernetes_version or DEFAULT_KUBERNETES_VERSION, _VERSION)
+    policies = raw.get("policies", {})
+    builtin = layered.pick("policy_profile", "POLICY_PROFILE", policies.get("builtin"))
+    return Settings(
+        repo_root=repo_root,
+        config_file=config_file,
+        kubernetes_version=kubernetes_version,
+        environments=_environments(repo_root, raw.get("environments"), kubernetes_version),
+        policies=PolicySettings(
+            builtin=_choice(builtin or "baseline", _PROFILES, "policy profile"),
+            paths=tuple(policies.get("paths", ())),
+            exceptions=policies.get("exceptions"),
+        ),
+        schema=_schema(raw.get("schema", {})),
+        secrets=_secrets(raw.get("secrets", {})),
+        cache_dir=Path(layered.pick("cache_dir", "CACHE_DIR", None) or _default_cache_dir()),
+        use_cache=not _truthy(layered.pick("no_cache", "NO_CACHE", None)),
+        jobs=_jobs(layered.pick("jobs", "JOBS", None)),
+        fail_on=_choice(layered.pick("fail_on", "FAIL_ON", None) or "error", _FAIL_ON, "fail-on"),
+    )
+
+
+class _Layers:
+    def __init__(self, overrides: Overrides, environ: Mapping[str, str]) -> None:
+        self._overrides = overrides
+        self._environ = environ
+
+    def pick(self, attribute: str, variable: str, file_value: Any) -> Any:
+        cli_value = getattr(self._overrides, attribute)
+        if cli_value is not None:
+            return cli_value
+        env_value = self._environ.get(ENV_PREFIX + variable)
+        if env_value not in (None, ""):
+            return env_value
+        return file_value
+
+
+def _config_file(start: Path, overrides: Overrides, environ: Mapping[str, str]) -> Path | None:
+    explicit = overrides.config_file or environ.get(ENV_PREFIX + "CONFIG")
+    if explicit:
+        path = Path(explicit)
+        path = path if path.is_absolute() else Path.cwd() / path
+        if not path.is_file():
+            raise ConfigError(f"configuration file {path} does not exist")
+        return path.resolve()
+    return find_config(start)
+
+
+def _root_of(start: Path) -> Path:
+    return find_git_root(start) or start
+
+
+def _environments(
+    repo_root: Path, configured: Mapping[str, Any] | None, default_version: str
+) -> tuple[EnvironmentSpec, ...]:
+    if configured is None:
+        overlays = sorted(p.parent for p in repo_root.glob("overlays/*/kustomization.yaml"))
+        return tuple(
+            EnvironmentSpec(
+                name=o.name, kubernetes_version=default_version, path=f"overlays/{o.name}"
+            )
+            for o in overlays
+        )
+    return tuple(_environment(name, spec, default_version) for name, spec in configured.items())
+
+
+def _environment(name: str, spec: Mapping[str, Any], default_version: str) -> EnvironmentSpec:
+    helm = spec.get("helm")
+    return EnvironmentSpec(
+        name=name,
+        kubernetes_version=spec.get("kubernetesVersion", default_version),
+        path=spec.get("path"),
+        helm=HelmSpec(
+            chart=helm["chart"],
+            values=tuple(helm.get("values", ())),
+            release=helm.get("release", name),
+            namespace=helm.get("namespace"),
+        )
+        if helm
+        else None,
+        policy_profile=spec.get("policyProfile"),
+    )
+
+
+def _schema(raw: Mapping[str, Any]) -> SchemaSettings:
+    return SchemaSettings(
+        crd_paths=tuple(raw.get("crdPaths", ())),
+        ignore_groups=tuple(raw.get("ignoreGroups", ())),
+    )
+
+
+def _secrets(raw: Mapping[str, Any]) -> SecretsSettings:
+    vault = raw.get("vault")
+    providers = raw.get("allowedKeyProviders", {})
+    return SecretsSettings(
+        sops_config=raw.get("sopsConfig"),
+        allowed_reference_schemes=tuple(raw.get("allowedReferenceSchemes", ("vault", "sops"))),
+        allowed_key_providers={kind: tuple(keys) for kind, keys in providers.items()},
+        vault=VaultSettings(
+            address=vault["address"],
+            kv_mount=vault.get("kvMount", "secret"),
+            kv_version=vault.get("kvVersion", 2),
+            auth=dict(vault.get("auth", {})),
+        )
+        if vault
+        else None,
+    )
+
+
+def _default_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "gitops-validator"
+
+
+def _truthy(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    return str(value).strip().lower() in ("1", "true", "yes", "on")
+
+
+def _jobs(value: Any) -> int:
+    if value is None:
+        return max(1, min(4, os.cpu_count() or 1))
+    try:
+        jobs = int(value)
+    except ValueError:
+        raise ConfigError(f"{ENV_PREFIX}JOBS must be a positive integer, not {value!r}") from None
+    if jobs < 1:
+        raise ConfigError(f"jobs must be a positive integer, not {jobs}")
+    return jobs
+
+
+def _checked(value: str, pattern: re.Pattern[str]) -> str:
+    if not pattern.match(str(value)):
+        raise ConfigError(f"kubernetesVersion must look like '1.33', not {value!r}")
+    return str(value)
+
+
+def _choice(value: str, allowed: tuple[str, ...], what: str) -> str:
+    if value not in allowed:
+        raise ConfigError(f"{what} must be one of {', '.join(allowed)}, not {value!r}")
+    return value

@@ -1,0 +1,199 @@
+"""Render one environment: inputs → cache or kustomize/Helm → resources with their origins."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from validator import __version__
+from validator.model import (
+    Category,
+    EnvironmentSpec,
+    Finding,
+    RenderedEnvironment,
+    Resource,
+    ResourceRef,
+    Settings,
+    Severity,
+    SourceLocation,
+)
+from validator.render.cache import RenderCache, cache_key
+from validator.render.helm import HelmRenderError, merged_values, render_chart
+from validator.render.helm_shim import TEMPLATE_ANNOTATION
+from validator.render.inputs import KustomizeInputs, collect_inputs, kustomization_file
+from validator.render.kustomize import KustomizeError, run_kustomize
+from validator.render.origins import ORIGIN_ANNOTATION, DocumentIndex, parse_origin, pop_annotation
+from validator.render.stream import StreamError, load_documents
+from validator.render.tools import find_kustomize, helm_sdk_version
+
+log = logging.getLogger("gitops_validator.render")
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A rendered object and where its source document starts (cacheable as JSON)."""
+
+    body: dict[str, Any]
+    origin: SourceLocation | None
+
+    def to_json(self) -> dict[str, Any]:
+        origin = self.origin
+        return {"body": self.body, "origin": [origin.file, origin.line] if origin else None}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Document:
+        origin = data.get("origin")
+        return cls(data["body"], SourceLocation(origin[0], origin[1]) if origin else None)
+
+
+def render_environment(spec: EnvironmentSpec, settings: Settings) -> RenderedEnvironment:
+    repo = settings.repo_root
+    inputs = _inputs(spec, repo)
+    outside = sorted(str(p) for p in inputs.files if not p.is_relative_to(repo))
+    if outside:
+        return _failed(spec, settings, f"reads files outside the repository: {outside[0]}")
+    key = _key(spec, settings, inputs) if settings.use_cache and inputs.complete else None
+    cache = RenderCache(settings.cache_dir)
+    cached = cache.get(key) if key else None
+    relative_inputs = frozenset(p.relative_to(repo).as_posix() for p in inputs.files)
+    if cached is not None:
+        log.info("%s: render cache hit, kustomize and Helm skipped", spec.name)
+        documents = [Document.from_json(entry) for entry in cached]
+        return _environment(spec, documents, relative_inputs, from_cache=True)
+    started = time.perf_counter()
+    try:
+        documents = _render(spec, settings, inputs)
+    except (KustomizeError, HelmRenderError, StreamError) as error:
+        return _failed(spec, settings, str(error), relative_inputs)
+    log.info("%s: rendered %d objects in %.2f s", spec.name, len(documents), _since(started))
+    if key:
+        cache.put(key, [document.to_json() for document in documents])
+    return _environment(spec, documents, relative_inputs, from_cache=False)
+
+
+def _since(started: float) -> float:
+    return time.perf_counter() - started
+
+
+def _inputs(spec: EnvironmentSpec, repo: Path) -> KustomizeInputs:
+    if spec.helm:
+        chart = (repo / spec.helm.chart).resolve()
+        files = {p for p in chart.rglob("*") if p.is_file()} if chart.is_dir() else set()
+        files |= {(repo / v).resolve() for v in spec.helm.values}
+        return KustomizeInputs(files=files, uses_helm=True)
+    return collect_inputs(repo / str(spec.path))
+
+
+def _key(spec: EnvironmentSpec, settings: Settings, inputs: KustomizeInputs) -> str | None:
+    tools: dict[str, str] = {"validator": __version__}
+    if spec.path:
+        tools["kustomize"] = find_kustomize().version
+    if inputs.uses_helm:
+        tools["helm"] = helm_sdk_version()
+    parameters = {"tools": tools, "spec": repr(spec)}
+    try:
+        return cache_key(inputs.files, settings.repo_root, parameters)
+    except OSError:
+        return None  # a missing input: the render will report it
+
+
+def _render(spec: EnvironmentSpec, settings: Settings, inputs: KustomizeInputs) -> list[Document]:
+    repo = settings.repo_root
+    index = DocumentIndex()
+    if spec.helm:
+        return _render_helm(spec, repo, index)
+    overlay = (repo / str(spec.path)).resolve()
+    if kustomization_file(overlay) is None:
+        raise KustomizeError(f"{spec.path} has no kustomization.yaml")
+    tool = find_kustomize()
+    log.info("%s: running %s %s", spec.name, tool.label, spec.path)
+    output = run_kustomize(
+        tool, overlay, repo, kubernetes_version=spec.kubernetes_version, helm=inputs.uses_helm
+    )
+    fallback = SourceLocation(_relative(kustomization_file(overlay) or overlay, repo), 1)
+    return [
+        _kustomize_document(body, output.wrapper, repo, index, fallback)
+        for body in load_documents(output.stream)
+        if isinstance(body, dict)
+    ]
+
+
+def _kustomize_document(
+    body: dict[str, Any], wrapper: Path, repo: Path, index: DocumentIndex, fallback: SourceLocation
+) -> Document:
+    template = pop_annotation(body, TEMPLATE_ANNOTATION)
+    annotation = pop_annotation(body, ORIGIN_ANNOTATION)
+    source = (
+        Path(template) if template else (parse_origin(annotation, wrapper) if annotation else None)
+    )
+    if source is None or not source.is_relative_to(repo):
+        return Document(body, fallback)
+    ref = ResourceRef.of(body)
+    line = index.document_line(source, ref.kind, ref.name)
+    return Document(body, SourceLocation(_relative(source, repo), line))
+
+
+def _render_helm(spec: EnvironmentSpec, repo: Path, index: DocumentIndex) -> list[Document]:
+    assert spec.helm is not None
+    chart = repo / spec.helm.chart
+    templates = render_chart(
+        chart,
+        merged_values([repo / v for v in spec.helm.values]),
+        release=spec.helm.release,
+        namespace=spec.helm.namespace,
+        kubernetes_version=spec.kubernetes_version,
+    )
+    documents = []
+    for template in templates:
+        source = chart / template.template
+        for position, body in enumerate(load_documents(template.text)):
+            if isinstance(body, dict):
+                ref = ResourceRef.of(body)
+                line = index.document_line(source, ref.kind, ref.name, position)
+                documents.append(Document(body, SourceLocation(_relative(source, repo), line)))
+    return documents
+
+
+def _relative(path: Path, repo: Path) -> str:
+    return path.relative_to(repo).as_posix()
+
+
+def _environment(
+    spec: EnvironmentSpec, documents: list[Document], inputs: frozenset[str], *, from_cache: bool
+) -> RenderedEnvironment:
+    resources = tuple(
+        Resource(ResourceRef.of(d.body), d.body, spec.name, d.origin) for d in documents
+    )
+    return RenderedEnvironment(
+        name=spec.name,
+        kubernetes_version=spec.kubernetes_version,
+        resources=resources,
+        input_files=inputs,
+        from_cache=from_cache,
+    )
+
+
+def _failed(
+    spec: EnvironmentSpec, settings: Settings, message: str, inputs: frozenset[str] = frozenset()
+) -> RenderedEnvironment:
+    where = spec.helm.chart if spec.helm else str(spec.path)
+    entry = kustomization_file(settings.repo_root / where) if spec.path else None
+    location = SourceLocation(_relative(entry, settings.repo_root) if entry else where, 1)
+    finding = Finding(
+        rule_id="render-failed",
+        category=Category.RENDER,
+        severity=Severity.ERROR,
+        message=f"cannot render environment '{spec.name}': {message}",
+        environment=spec.name,
+        location=location,
+    )
+    return RenderedEnvironment(
+        name=spec.name,
+        kubernetes_version=spec.kubernetes_version,
+        resources=(),
+        findings=(finding,),
+        input_files=inputs,
+    )

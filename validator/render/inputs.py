@@ -1,0 +1,130 @@
+"""Every file a kustomization reads, found by walking its tree without running kustomize.
+
+The set is the render cache key and the map from files to environments; a tree that cannot be
+walked completely (remote bases, unparseable files) is simply not cacheable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from validator.render.stream import StreamError, load_documents
+
+KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+
+
+@dataclass
+class KustomizeInputs:
+    files: set[Path] = field(default_factory=set)
+    uses_helm: bool = False
+    complete: bool = True  # False when something could not be followed (remote, unparseable)
+
+
+def kustomization_file(directory: Path) -> Path | None:
+    return next((directory / n for n in KUSTOMIZATION_NAMES if (directory / n).is_file()), None)
+
+
+def read_kustomization(path: Path) -> dict[str, Any] | None:
+    try:
+        documents = load_documents(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, StreamError):
+        return None
+    return documents[0] if len(documents) == 1 and isinstance(documents[0], dict) else None
+
+
+def collect_inputs(directory: Path) -> KustomizeInputs:
+    inputs = KustomizeInputs()
+    _walk(directory.resolve(), inputs, seen=set())
+    return inputs
+
+
+def _walk(directory: Path, inputs: KustomizeInputs, seen: set[Path]) -> None:
+    if directory in seen:
+        return
+    seen.add(directory)
+    path = kustomization_file(directory)
+    if path is None:
+        inputs.files.update(p for p in directory.iterdir() if p.is_file())
+        return
+    inputs.files.add(path)
+    kustomization = read_kustomization(path)
+    if kustomization is None:
+        inputs.complete = False
+        return
+    for reference in _references(kustomization):
+        if "://" in reference or reference.startswith(("github.com/", "git@")):
+            inputs.complete = False
+            continue
+        target = (directory / reference).resolve()
+        if target.is_dir():
+            _walk(target, inputs, seen)
+        else:
+            inputs.files.add(target)
+    _add_helm_charts(directory, kustomization, inputs)
+
+
+def _references(kustomization: dict[str, Any]) -> Iterator[str]:
+    for key in (
+        "resources",
+        "bases",
+        "components",
+        "crds",
+        "configurations",
+        "patchesStrategicMerge",
+    ):
+        yield from _paths(kustomization.get(key))
+    for key in ("transformers", "generators", "validators"):
+        yield from _paths(kustomization.get(key))
+    for key in ("patches", "patchesJson6902", "replacements"):
+        yield from _entry_paths(kustomization.get(key), "path")
+    for key in ("configMapGenerator", "secretGenerator"):
+        for generator in _dicts(kustomization.get(key)):
+            for entry in _paths(generator.get("files")):
+                yield entry.split("=", 1)[-1]
+            yield from _paths(generator.get("envs"))
+            yield from _paths([generator.get("env")])
+    openapi = kustomization.get("openapi")
+    if isinstance(openapi, dict):
+        yield from _paths([openapi.get("path")])
+
+
+def _add_helm_charts(
+    directory: Path, kustomization: dict[str, Any], inputs: KustomizeInputs
+) -> None:
+    charts = list(_dicts(kustomization.get("helmCharts")))
+    if not charts:
+        return
+    inputs.uses_helm = True
+    globals_ = kustomization.get("helmGlobals")
+    chart_home = globals_.get("chartHome", "charts") if isinstance(globals_, dict) else "charts"
+    for chart in charts:
+        if chart.get("repo"):
+            inputs.complete = False  # a chart pulled from a repository cannot be hashed offline
+        chart_dir = (directory / str(chart_home) / str(chart.get("name", ""))).resolve()
+        if chart_dir.is_dir():
+            inputs.files.update(p for p in chart_dir.rglob("*") if p.is_file())
+        for values in _paths(
+            [chart.get("valuesFile"), *(chart.get("additionalValuesFiles") or [])]
+        ):
+            inputs.files.add((directory / values).resolve())
+
+
+def _paths(value: Any) -> Iterator[str]:
+    """Strings that name files; inline YAML documents (containing a newline) are skipped."""
+    items: Iterable[Any] = value if isinstance(value, list) else []
+    for item in items:
+        if isinstance(item, str) and item and "\n" not in item:
+            yield item
+
+
+def _entry_paths(value: Any, key: str) -> Iterator[str]:
+    for entry in _dicts(value):
+        yield from _paths([entry.get(key)])
+
+
+def _dicts(value: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(value, list):
+        yield from (item for item in value if isinstance(item, dict))

@@ -1,0 +1,79 @@
+"""Run kustomize on an overlay through a temporary wrapper kustomization.
+
+The wrapper asks for origin annotations (there is no CLI flag for them) without touching the
+user's files, and is the only place the helm shim is wired in.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from validator.model import ValidatorError
+from validator.render.tools import KustomizeTool
+
+TIMEOUT_SECONDS = 600
+_KLOG_PREFIX = re.compile(r'^E\d{4} [\d:.]+\s+\d+ \S+\] "command failed" err=')
+
+
+class KustomizeError(ValidatorError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class KustomizeOutput:
+    stream: str
+    wrapper: Path  # origin annotation paths are relative to this (now deleted) directory
+
+
+def run_kustomize(
+    tool: KustomizeTool, overlay: Path, repo_root: Path, *, kubernetes_version: str, helm: bool
+) -> KustomizeOutput:
+    with tempfile.TemporaryDirectory(prefix="gitops-validator-") as scratch:
+        wrapper = Path(scratch) / "wrapper"
+        wrapper.mkdir()
+        relative = os.path.relpath(overlay, wrapper)
+        (wrapper / "kustomization.yaml").write_text(
+            f"resources:\n- {json.dumps(relative)}\nbuildMetadata: [originAnnotations]\n"
+        )
+        argv = [*tool.command, str(wrapper)]
+        if helm:
+            argv += [
+                "--enable-helm",
+                "--helm-command",
+                str(_write_helm_shim(Path(scratch))),
+                "--helm-kube-version",
+                kubernetes_version,
+            ]
+        try:
+            done = subprocess.run(
+                argv, capture_output=True, text=True, timeout=TIMEOUT_SECONDS, check=False
+            )
+        except subprocess.TimeoutExpired:
+            raise KustomizeError(f"{tool.label} timed out after {TIMEOUT_SECONDS} s") from None
+        if done.returncode != 0:
+            raise KustomizeError(_clean_error(done.stderr, wrapper, repo_root))
+        return KustomizeOutput(done.stdout, wrapper)
+
+
+def _write_helm_shim(scratch: Path) -> Path:
+    shim = scratch / "helm"
+    shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m validator.render.helm_shim "$@"\n')
+    shim.chmod(0o700)
+    return shim
+
+
+def _clean_error(stderr: str, wrapper: Path, repo_root: Path) -> str:
+    """The last meaningful line of kustomize's stderr, with scratch paths made repo-relative."""
+    lines = [_KLOG_PREFIX.sub("", line).strip() for line in stderr.strip().splitlines()]
+    message = next((line for line in reversed(lines) if line), "kustomize failed")
+    message = message.removeprefix("Error: ").removeprefix("error: ").strip('"')
+    to_repo = os.path.relpath(repo_root, wrapper)
+    message = message.replace(to_repo + "/", "").replace(str(repo_root) + "/", "")
+    return message.replace(str(wrapper), "<wrapper>")[:600]
