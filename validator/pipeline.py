@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
+from validator import secrets
 from validator.model import (
     EnvironmentSpec,
     Finding,
@@ -16,13 +17,21 @@ from validator.model import (
     UsageError,
     ValidationReport,
 )
-from validator.render import SourceMap, check_source_files, find_kustomize, render_environment
+from validator.render import (
+    SourceMap,
+    check_source_files,
+    find_kustomize,
+    plan_render,
+    render_environment,
+)
 
 log = logging.getLogger("gitops_validator.pipeline")
 
-# The checks each later stage adds run per rendered environment, in this order.
+# Each stage's checks, in pipeline order: once per repository, then per rendered environment.
+RepositoryCheck = Callable[[Settings], list[Finding]]
 EnvironmentCheck = Callable[[RenderedEnvironment, Settings], list[Finding]]
-ENVIRONMENT_CHECKS: tuple[EnvironmentCheck, ...] = ()
+REPOSITORY_CHECKS: tuple[RepositoryCheck, ...] = (secrets.scan_repository,)
+ENVIRONMENT_CHECKS: tuple[EnvironmentCheck, ...] = (secrets.scan_environment,)
 
 
 def select_environments(settings: Settings, names: Sequence[str]) -> tuple[EnvironmentSpec, ...]:
@@ -36,19 +45,28 @@ def select_environments(settings: Settings, names: Sequence[str]) -> tuple[Envir
     return tuple(env for env in settings.environments if not names or env.name in names)
 
 
-def render_all(settings: Settings, specs: Sequence[EnvironmentSpec]) -> list[RenderedEnvironment]:
-    """Render in parallel; a missing kustomize aborts before any work (exit 4, not a finding)."""
+def render_all(
+    settings: Settings, specs: Sequence[EnvironmentSpec]
+) -> tuple[list[RenderedEnvironment], list[Finding]]:
+    """Check the source files, then render in parallel: (environments, source-file findings).
+
+    A missing kustomize aborts before any work (exit 4, not a finding); files refused by the
+    source check are never handed to kustomize or Helm.
+    """
     if any(spec.path for spec in specs):
         find_kustomize()
+    plans = [plan_render(spec, settings) for spec in specs]
+    sources = check_source_files(settings.repo_root, {f for p in plans for f in p.input_files})
     with ThreadPoolExecutor(max_workers=settings.jobs) as pool:
-        return list(pool.map(lambda spec: render_environment(spec, settings), specs))
+        rendered = list(pool.map(lambda p: render_environment(p, settings, sources.refused), plans))
+    return rendered, sources.findings
 
 
 def validate(settings: Settings, names: Sequence[str] = ()) -> ValidationReport:
     specs = select_environments(settings, names)
-    rendered = render_all(settings, specs)
-    inputs = {file for env in rendered for file in env.input_files}
-    findings = check_source_files(settings.repo_root, inputs)
+    rendered, findings = render_all(settings, specs)
+    for repository_check in REPOSITORY_CHECKS:
+        findings.extend(repository_check(settings))
     for spec, env in zip(specs, rendered, strict=True):
         locate = _locator(env, SourceMap(settings.repo_root, spec))
         env_findings = list(env.findings)

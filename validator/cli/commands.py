@@ -23,7 +23,7 @@ def validate(settings: Settings, args: argparse.Namespace) -> ExitCode:
 
 def render(settings: Settings, args: argparse.Namespace) -> ExitCode:
     specs = pipeline.select_environments(settings, [args.env] if args.env else [])
-    rendered = pipeline.render_all(settings, specs)
+    rendered, source_findings = pipeline.render_all(settings, specs)
     failed = [f for env in rendered for f in env.findings]
     for env in rendered:
         stream = manifest_stream(resource.body for resource in env.resources)
@@ -31,8 +31,9 @@ def render(settings: Settings, args: argparse.Namespace) -> ExitCode:
             _write(Path(args.output) / f"{env.name}.yaml", stream)
         else:
             sys.stdout.write(f"# environment: {env.name}\n{stream}")
-    for finding in failed:
-        print(f"gitops-validator: {finding.message}", file=sys.stderr)
+    for finding in [*source_findings, *failed]:
+        where = f"{finding.location.file}:{finding.location.line}: " if finding.location else ""
+        print(f"gitops-validator: {where}{finding.message}", file=sys.stderr)
     return ExitCode.BLOCKING_FINDINGS if failed else ExitCode.OK
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,16 +50,42 @@ class Document:
         return cls(data["body"], SourceLocation(origin[0], origin[1]) if origin else None)
 
 
-def render_environment(spec: EnvironmentSpec, settings: Settings) -> RenderedEnvironment:
+@dataclass(frozen=True, slots=True)
+class RenderPlan:
+    """What an environment's render will read, known before anything runs."""
+
+    spec: EnvironmentSpec
+    inputs: KustomizeInputs
+    input_files: frozenset[str]  # repository-relative; files outside the repository excluded
+    outside: tuple[str, ...]  # files the render would read outside the repository
+
+
+def plan_render(spec: EnvironmentSpec, settings: Settings) -> RenderPlan:
     repo = settings.repo_root
     inputs = _inputs(spec, repo)
-    outside = sorted(str(p) for p in inputs.files if not p.is_relative_to(repo))
-    if outside:
-        return _failed(spec, settings, f"reads files outside the repository: {outside[0]}")
+    inside = frozenset(
+        p.relative_to(repo).as_posix() for p in inputs.files if p.is_relative_to(repo)
+    )
+    outside = tuple(sorted(str(p) for p in inputs.files if not p.is_relative_to(repo)))
+    return RenderPlan(spec, inputs, inside, outside)
+
+
+def render_environment(
+    plan: RenderPlan, settings: Settings, refused: Mapping[str, str] | None = None
+) -> RenderedEnvironment:
+    """Render from the cache or with kustomize/Helm; `refused` inputs are never handed to them."""
+    spec, inputs, relative_inputs = plan.spec, plan.inputs, plan.input_files
+    if plan.outside:
+        return _failed(spec, settings, f"reads files outside the repository: {plan.outside[0]}")
+    blocked = sorted(f for f in relative_inputs if refused and f in refused)
+    if blocked and refused:
+        reason = refused[blocked[0]]
+        return _failed(
+            spec, settings, f"not rendered: {blocked[0]} was refused ({reason})", relative_inputs
+        )
     key = _key(spec, settings, inputs) if settings.use_cache and inputs.complete else None
     cache = RenderCache(settings.cache_dir)
     cached = cache.get(key) if key else None
-    relative_inputs = frozenset(p.relative_to(repo).as_posix() for p in inputs.files)
     if cached is not None:
         log.info("%s: render cache hit, kustomize and Helm skipped", spec.name)
         documents = [Document.from_json(entry) for entry in cached]

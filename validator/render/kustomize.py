@@ -6,9 +6,12 @@ user's files, and is the only place the helm shim is wired in.
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import re
+import resource
+import signal
 import subprocess
 import sys
 import tempfile
@@ -19,7 +22,14 @@ from validator.model import ValidatorError
 from validator.render.tools import KustomizeTool
 
 TIMEOUT_SECONDS = 600
+MEMORY_LIMIT_BYTES = 6 << 30
+_PR_SET_PDEATHSIG = 1
 _KLOG_PREFIX = re.compile(r'^E\d{4} [\d:.]+\s+\d+ \S+\] "command failed" err=')
+# What the wrapper kustomization adds in front of every error about the overlay itself.
+_WRAPPER_LAYER = re.compile(
+    r"^accumulating resources: accumulation err='accumulating resources from '[^']*': "
+    r"'[^']*' must resolve to a file': recursed accumulation of path '[^']*': "
+)
 
 
 class KustomizeError(ValidatorError):
@@ -53,13 +63,29 @@ def run_kustomize(
             ]
         try:
             done = subprocess.run(
-                argv, capture_output=True, text=True, timeout=TIMEOUT_SECONDS, check=False
+                argv,
+                capture_output=True,
+                text=True,
+                timeout=TIMEOUT_SECONDS,
+                check=False,
+                preexec_fn=_bound_child,
             )
         except subprocess.TimeoutExpired:
             raise KustomizeError(f"{tool.label} timed out after {TIMEOUT_SECONDS} s") from None
         if done.returncode != 0:
             raise KustomizeError(_clean_error(done.stderr, wrapper, repo_root))
         return KustomizeOutput(done.stdout, wrapper)
+
+
+def _bound_child() -> None:
+    """Runs in the kustomize child: cap its memory and make it die with us.
+
+    A hostile input (an alias bomb the source check missed) must not take the machine down,
+    and a killed validator must not leave a kustomize process behind.
+    """
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT_BYTES, MEMORY_LIMIT_BYTES))
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def _write_helm_shim(scratch: Path) -> Path:
@@ -76,4 +102,5 @@ def _clean_error(stderr: str, wrapper: Path, repo_root: Path) -> str:
     message = message.removeprefix("Error: ").removeprefix("error: ").strip('"')
     to_repo = os.path.relpath(repo_root, wrapper)
     message = message.replace(to_repo + "/", "").replace(str(repo_root) + "/", "")
-    return message.replace(str(wrapper), "<wrapper>")[:600]
+    message = _WRAPPER_LAYER.sub("", message.replace(str(wrapper), "<wrapper>"))
+    return message[:600]

@@ -41,7 +41,10 @@ def _write_environment(
     stream: TextIO, paint: _Painter, env: RenderedEnvironment, findings: list[Finding]
 ) -> None:
     cached = paint(" (cached render)", "dim") if env.from_cache else ""
-    header = f"{env.name}: {len(env.resources)} resources, Kubernetes {env.kubernetes_version}"
+    count = len(env.resources)
+    header = (
+        f"{env.name}: {count} resource{'s' * (count != 1)}, Kubernetes {env.kubernetes_version}"
+    )
     stream.write("\n" + paint(header, "bold") + cached + "\n")
     if not findings:
         stream.write("  " + paint("✓ no findings", "ok") + "\n")
