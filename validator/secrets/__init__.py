@@ -1,0 +1,46 @@
+"""The secrets stage: prove secret hygiene without decrypting anything.
+
+Public entry points (the pipeline calls these):
+- `scan_repository(settings, files=None)`: SOPS files, forbidden files and leaks in sources;
+- `scan_environment(env, settings)`: plaintext Secrets, leaks and references in rendered objects.
+"""
+
+from __future__ import annotations
+
+from validator.model import Finding, RenderedEnvironment, Settings
+from validator.secrets.allow import DEFAULT_BASELINE, baseline_document, load_baseline
+from validator.secrets.findings import DEFAULT_HASH_SALT, salted_hash
+from validator.secrets.references import SecretReference, check_reference
+from validator.secrets.rendered import leaks, secret_plaintext
+from validator.secrets.rendered_refs import reference_findings
+from validator.secrets.repository import list_repository_files, scan_repository
+
+__all__ = [
+    "DEFAULT_BASELINE",
+    "DEFAULT_HASH_SALT",
+    "SecretReference",
+    "baseline_document",
+    "check_reference",
+    "list_repository_files",
+    "salted_hash",
+    "scan_environment",
+    "scan_repository",
+]
+
+
+def scan_environment(
+    env: RenderedEnvironment,
+    settings: Settings,
+    *,
+    hash_salt: str = DEFAULT_HASH_SALT,
+    baseline: str | None = None,
+) -> list[Finding]:
+    """Secrets findings for the rendered objects of one environment (resource + JSON pointer)."""
+    accepted = load_baseline(settings.repo_root / (baseline or DEFAULT_BASELINE))
+    findings: list[Finding] = []
+    for resource in env.resources:
+        if resource.body.get("kind") == "Secret":
+            findings.extend(secret_plaintext(resource, hash_salt))
+        findings.extend(leaks(resource, hash_salt))
+        findings.extend(reference_findings(resource, settings.secrets, settings.repo_root))
+    return [finding for finding in findings if not accepted.accepts(finding)]

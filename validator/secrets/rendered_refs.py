@@ -1,0 +1,115 @@
+"""Reference checks in rendered objects: vals/AVP expressions, AVP annotations, ExternalSecrets."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from pathlib import Path as FsPath
+from typing import Any
+
+from validator.model import Finding, Resource, SecretsSettings
+from validator.secrets.findings import SECRET_REF_INVALID, object_finding
+from validator.secrets.references import (
+    AVP_PATH_ANNOTATION,
+    AVP_PLACEHOLDER,
+    RefProblem,
+    SecretReference,
+    avp_path_problems,
+    check_reference,
+    find_references,
+)
+from validator.secrets.rendered import SECRET_FIELDS, is_secret, walk_strings
+
+
+def reference_findings(
+    resource: Resource, secrets: SecretsSettings, repo_root: FsPath
+) -> Iterator[Finding]:
+    body = resource.body
+    for path, value in walk_strings(body):
+        for expression in find_references(value):
+            reference, problems = check_reference(
+                expression, secrets.allowed_reference_schemes, secrets.vault
+            )
+            for problem in problems:
+                yield object_finding(problem.rule_id, problem.message, resource, path)
+            if _missing_sops_file(reference, problems, repo_root):
+                message = (
+                    f"ref+sops://{expression_path(expression)}: no such file in the repository"
+                )
+                yield object_finding(SECRET_REF_INVALID, message, resource, path)
+    yield from _avp_annotation_findings(resource, secrets)
+    if body.get("kind") == "ExternalSecret" and str(body.get("apiVersion", "")).startswith(
+        "external-secrets.io/"
+    ):
+        yield from _external_secret_findings(resource)
+
+
+def expression_path(expression: str) -> str:
+    return expression.split("://", 1)[-1].split("?")[0].split("#")[0]
+
+
+def _missing_sops_file(
+    reference: SecretReference | None, problems: list[RefProblem], repo_root: FsPath
+) -> bool:
+    if reference is None or reference.scheme != "sops" or problems:
+        return False
+    return not (repo_root / reference.path).is_file()
+
+
+def _annotations(body: Mapping[str, Any]) -> Mapping[str, Any]:
+    metadata = body.get("metadata")
+    annotations = metadata.get("annotations") if isinstance(metadata, Mapping) else None
+    return annotations if isinstance(annotations, Mapping) else {}
+
+
+def _avp_annotation_findings(resource: Resource, secrets: SecretsSettings) -> Iterator[Finding]:
+    annotations = _annotations(resource.body)
+    path = annotations.get(AVP_PATH_ANNOTATION)
+    pointer = ("metadata", "annotations", AVP_PATH_ANNOTATION)
+    if isinstance(path, str):
+        label = f"{AVP_PATH_ANNOTATION} {path}"
+        for problem in avp_path_problems(label, path, secrets.vault):
+            yield object_finding(problem.rule_id, problem.message, resource, pointer)
+        return
+    if not is_secret(resource.body):
+        return
+    for field in SECRET_FIELDS:
+        entries = resource.body.get(field)
+        if not isinstance(entries, Mapping):
+            continue
+        for key, value in entries.items():
+            if isinstance(value, str) and AVP_PLACEHOLDER.match(value.strip()):
+                message = (
+                    f"{field}.{key} is an argocd-vault-plugin placeholder but the Secret has no "
+                    f"{AVP_PATH_ANNOTATION} annotation: it would be applied literally"
+                )
+                yield object_finding(SECRET_REF_INVALID, message, resource, (field, str(key)))
+
+
+def _external_secret_findings(resource: Resource) -> Iterator[Finding]:
+    spec = resource.body.get("spec")
+    if not isinstance(spec, Mapping):
+        yield object_finding(SECRET_REF_INVALID, "ExternalSecret has no spec", resource, ())
+        return
+    store = spec.get("secretStoreRef")
+    if not isinstance(store, Mapping) or not store.get("name"):
+        message = "ExternalSecret names no secretStoreRef.name"
+        yield object_finding(SECRET_REF_INVALID, message, resource, ("spec", "secretStoreRef"))
+    data, data_from = spec.get("data") or [], spec.get("dataFrom") or []
+    if not data and not data_from:
+        message = "ExternalSecret has neither data nor dataFrom: it fetches nothing"
+        yield object_finding(SECRET_REF_INVALID, message, resource, ("spec",))
+    for index, item in enumerate(data if isinstance(data, list) else []):
+        where = ("spec", "data", index)
+        remote = item.get("remoteRef") if isinstance(item, Mapping) else None
+        if not isinstance(item, Mapping) or not item.get("secretKey"):
+            yield object_finding(SECRET_REF_INVALID, "data entry has no secretKey", resource, where)
+        if not isinstance(remote, Mapping) or not str(remote.get("key") or "").strip():
+            message = "data entry has no remoteRef.key"
+            yield object_finding(SECRET_REF_INVALID, message, resource, (*where, "remoteRef"))
+    for index, item in enumerate(data_from if isinstance(data_from, list) else []):
+        extract = item.get("extract") if isinstance(item, Mapping) else None
+        if isinstance(extract, Mapping) and not str(extract.get("key") or "").strip():
+            message = "dataFrom extract has no key"
+            yield object_finding(
+                SECRET_REF_INVALID, message, resource, ("spec", "dataFrom", index, "extract")
+            )

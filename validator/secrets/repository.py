@@ -1,0 +1,162 @@
+"""Repository scan: SOPS files, forbidden files and leaks in the files people commit."""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import subprocess
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from validator.model import Finding, Settings, Severity
+from validator.secrets.allow import DEFAULT_BASELINE, Baseline, allowed_lines, load_baseline
+from validator.secrets.findings import (
+    DEFAULT_HASH_SALT,
+    SECRET_FILE_FORBIDDEN,
+    SECRET_LEAK,
+    SOPS_NO_CREATION_RULE,
+    file_finding,
+    hash_note,
+    salted_hash,
+)
+from validator.secrets.forbidden import forbidden_reason, is_marked_test_key
+from validator.secrets.leaks import (
+    find_leaks,
+    is_secret_name,
+    line_of,
+    looks_like_secret_value,
+)
+from validator.secrets.sops_check import SopsContext, check_sops_file, is_binary_envelope
+from validator.secrets.sops_load import mentions_sops, store_for
+
+SKIPPED_DIRS = frozenset({".git", ".venv", "venv", "node_modules", "__pycache__", ".mypy_cache"})
+MAX_FILE_BYTES = 2 * 1024 * 1024  # larger files are data, not configuration
+
+
+def scan_repository(
+    settings: Settings,
+    files: Iterable[str] | None = None,
+    *,
+    hash_salt: str = DEFAULT_HASH_SALT,
+    baseline: str | None = None,
+) -> list[Finding]:
+    """Secrets findings for repository files (git-tracked and non-ignored ones by default).
+
+    `files` are repository-relative paths (e.g. only the changed ones in PR mode).
+    `baseline` is a repository-relative baseline file (default: DEFAULT_BASELINE).
+    """
+    root = settings.repo_root
+    context = SopsContext(
+        repo_root=root,
+        sops_config=settings.secrets.sops_config,
+        allowed_key_providers=settings.secrets.allowed_key_providers,
+    )
+    accepted = load_baseline(root / (baseline or DEFAULT_BASELINE))
+    paths = sorted(set(files)) if files is not None else list_repository_files(root)
+    findings: list[Finding] = []
+    for path in paths:
+        findings.extend(_scan_file(root, path, context, hash_salt, accepted))
+    return findings
+
+
+def list_repository_files(root: Path) -> list[str]:
+    """`git ls-files` (tracked + untracked non-ignored); a plain walk outside a git checkout."""
+    command = ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"]
+    try:
+        result = subprocess.run(command, cwd=root, capture_output=True, check=False, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        result = None
+    if result is not None and result.returncode == 0:
+        listed = result.stdout.decode("utf-8", "surrogateescape").split("\0")
+        return sorted({path for path in listed if path and not _skipped(path)})
+    return sorted(_walk(root))
+
+
+def _skipped(path: str) -> bool:
+    return any(part in SKIPPED_DIRS for part in path.split("/")[:-1])
+
+
+def _walk(root: Path) -> Iterator[str]:
+    for directory, dirnames, filenames in os.walk(root):
+        dirnames[:] = [name for name in dirnames if name not in SKIPPED_DIRS]
+        for name in filenames:
+            yield Path(directory, name).relative_to(root).as_posix()
+
+
+def _read_text(root: Path, path: str) -> str | None:
+    """Text of a regular file inside the repository; None for binaries, huge or foreign files."""
+    full = root / path
+    try:
+        if not full.resolve().is_relative_to(root.resolve()) or not full.is_file():
+            return None  # a symlink leaving the repository is not ours to read
+        if full.stat().st_size > MAX_FILE_BYTES:
+            return None
+        data = full.read_bytes()
+    except OSError:
+        return None
+    if b"\0" in data[:8192]:
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def _scan_file(
+    root: Path, path: str, context: SopsContext, salt: str, accepted: Baseline
+) -> list[Finding]:
+    if _skipped(path) or not (root / path).exists():
+        return []
+    text = _read_text(root, path)
+    reason = forbidden_reason(path, text)
+    if reason is not None:
+        return [file_finding(SECRET_FILE_FORBIDDEN, f"{path} is {reason}; remove it", path)]
+    name = posixpath.basename(path)
+    if name == ".sops.yml":
+        message = ".sops.yml is ignored by sops 3.10+: rename it to .sops.yaml"
+        return [file_finding(SOPS_NO_CREATION_RULE, message, path, severity=Severity.WARNING)]
+    if text is None or name == ".sops.yaml":
+        return []
+    findings: list[Finding] = []
+    if _is_sops_candidate(path, text):
+        findings.extend(check_sops_file(path, text, context))
+    if not is_marked_test_key(path, text):
+        findings.extend(_leak_findings(path, text, salt))
+    return [finding for finding in findings if not accepted.accepts(finding)]
+
+
+def _is_sops_candidate(path: str, text: str) -> bool:
+    if store_for(path) == "binary":
+        return '"sops"' in text and is_binary_envelope(text)
+    return mentions_sops(text)
+
+
+def _leak_findings(path: str, text: str, salt: str) -> list[Finding]:
+    lines = text.splitlines()
+    allowed = allowed_lines(lines)
+    findings: list[Finding] = []
+    for detection in find_leaks(text):
+        line = line_of(text, detection.start)
+        if line in allowed:
+            continue
+        note = hash_note(salted_hash(detection.secret, salt))
+        findings.append(
+            file_finding(SECRET_LEAK, f"possible {detection.detector} {note}", path, line)
+        )
+    if store_for(path) == "dotenv":
+        findings.extend(_dotenv_assignments(path, lines, allowed, salt))
+    return findings
+
+
+def _dotenv_assignments(
+    path: str, lines: list[str], allowed: frozenset[int], salt: str
+) -> Iterator[Finding]:
+    """Plaintext `.env` files: secret-looking names holding high-entropy literals."""
+    for number, line in enumerate(lines, start=1):
+        name, sep, value = line.partition("=")
+        name = name.strip().removeprefix("export ").strip()
+        if not sep or name.startswith("#") or number in allowed or name.startswith("sops_"):
+            continue
+        if is_secret_name(name) and looks_like_secret_value(value.strip().strip("\"'")):
+            note = hash_note(salted_hash(value.strip().strip("\"'"), salt))
+            yield file_finding(SECRET_LEAK, f"{name} holds a literal secret {note}", path, number)
