@@ -215,6 +215,9 @@ class SecretsSettings:
     allowed_reference_schemes: tuple[str, ...] = ("vault", "sops")
     allowed_key_providers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     vault: VaultSettings | None = None
+    baseline: str | None = None  # repository-relative file of accepted secret findings
+    # Salt of the value hashes in findings; from the environment only, never from the file.
+    hash_salt: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -69,7 +69,7 @@ def resolve_settings(
             exceptions=policies.get("exceptions"),
         ),
         schema=_schema(raw.get("schema", {})),
-        secrets=_secrets(raw.get("secrets", {})),
+        secrets=_secrets(raw.get("secrets", {}), environ.get(ENV_PREFIX + "SECRETS_HASH_SALT")),
         cache_dir=Path(layered.pick("cache_dir", "CACHE_DIR", None) or _default_cache_dir()),
         use_cache=not _truthy(layered.pick("no_cache", "NO_CACHE", None)),
         jobs=_jobs(layered.pick("jobs", "JOBS", None)),
@@ -146,7 +146,7 @@ def _schema(raw: Mapping[str, Any]) -> SchemaSettings:
     )
 
 
-def _secrets(raw: Mapping[str, Any]) -> SecretsSettings:
+def _secrets(raw: Mapping[str, Any], hash_salt: str | None) -> SecretsSettings:
     vault = raw.get("vault")
     providers = raw.get("allowedKeyProviders", {})
     return SecretsSettings(
@@ -161,6 +161,8 @@ def _secrets(raw: Mapping[str, Any]) -> SecretsSettings:
         )
         if vault
         else None,
+        baseline=raw.get("baseline"),
+        hash_salt=hash_salt or None,
     )
 
 
