@@ -29,7 +29,23 @@ PATHS = {
 }
 
 
-def _report_paths(env: RenderedEnvironment, settings: Settings) -> list[Finding]:
+class ReportPathsStage:
+    """A stand-in stage that reports fixed JSON paths, so only the source map is under test."""
+
+    def __init__(self, settings: Settings) -> None:
+        pass
+
+    def check_repository(self, files: object) -> list[Finding]:
+        return []
+
+    def finish(self) -> list[Finding]:
+        return []
+
+    def check_environment(self, env: RenderedEnvironment, old: object) -> list[Finding]:
+        return _report_paths(env)
+
+
+def _report_paths(env: RenderedEnvironment) -> list[Finding]:
     return [
         Finding(
             rule_id="test-path",
@@ -49,7 +65,7 @@ def _report_paths(env: RenderedEnvironment, settings: Settings) -> list[Finding]
 def locate(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], cache_dir: Path
 ) -> Callable[[Path, str], dict[tuple[str, str], tuple[str, int]]]:
-    monkeypatch.setattr(pipeline, "ENVIRONMENT_CHECKS", (_report_paths,))
+    monkeypatch.setattr(pipeline, "STAGES", (ReportPathsStage,))
     monkeypatch.setenv("GITOPS_VALIDATOR_CACHE_DIR", str(cache_dir))
 
     def run(repo: Path, env: str) -> dict[tuple[str, str], tuple[str, int]]:

@@ -149,6 +149,14 @@ class ValidationReport:
     environments: tuple[RenderedEnvironment, ...]
     findings: tuple[Finding, ...]
     fail_on: str = "error"  # error | warning | never
+    # PR mode: fingerprints of findings that already existed at the base revision, whether
+    # only new findings block, and a rendered diff (base → head, Secret values masked) per env.
+    base_fingerprints: frozenset[str] = frozenset()
+    new_only: bool = False
+    diffs: Mapping[str, str] = field(default_factory=dict)
+
+    def is_new(self, finding: Finding) -> bool:
+        return finding.fingerprint not in self.base_fingerprints
 
     @property
     def resource_count(self) -> int:
@@ -165,7 +173,8 @@ class ValidationReport:
         if self.fail_on == "never":
             return True
         threshold = Severity(self.fail_on).rank
-        return not any(finding.severity.rank >= threshold for finding in self.findings)
+        blocking = (f for f in self.findings if not self.new_only or self.is_new(f))
+        return not any(finding.severity.rank >= threshold for finding in blocking)
 
 
 # --- settings: the resolved configuration every stage reads -------------------------------

@@ -3,35 +3,47 @@
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
 
-from validator import secrets
+from validator import gitrev
 from validator.model import (
     EnvironmentSpec,
     Finding,
     NothingToValidateError,
     RenderedEnvironment,
+    Resource,
     Settings,
     UsageError,
     ValidationReport,
 )
 from validator.render import (
+    RenderPlan,
     SourceMap,
     check_source_files,
     find_kustomize,
     plan_render,
     render_environment,
 )
+from validator.report import manifest_stream
+from validator.stages import PolicyStage, SecretsStage, Stage
 
 log = logging.getLogger("gitops_validator.pipeline")
 
-# Each stage's checks, in pipeline order: once per repository, then per rendered environment.
-RepositoryCheck = Callable[[Settings], list[Finding]]
-EnvironmentCheck = Callable[[RenderedEnvironment, Settings], list[Finding]]
-REPOSITORY_CHECKS: tuple[RepositoryCheck, ...] = (secrets.scan_repository,)
-ENVIRONMENT_CHECKS: tuple[EnvironmentCheck, ...] = (secrets.scan_environment,)
+# The stages after render, in pipeline order; each is built once per run from the settings.
+STAGES: tuple[Callable[[Settings], Stage], ...] = (SecretsStage, PolicyStage)
+
+
+@dataclass(frozen=True, slots=True)
+class ValidateRequest:
+    environments: tuple[str, ...] = ()
+    changed_since: str | None = None  # PR mode: the base revision
+    files: tuple[str, ...] = ()  # pre-commit: only environments that read these files
+    new_only: bool = False  # only findings absent at the base revision block
 
 
 def select_environments(settings: Settings, names: Sequence[str]) -> tuple[EnvironmentSpec, ...]:
@@ -53,28 +65,118 @@ def render_all(
     A missing kustomize aborts before any work (exit 4, not a finding); files refused by the
     source check are never handed to kustomize or Helm.
     """
-    if any(spec.path for spec in specs):
+    return _render_plans(settings, [plan_render(spec, settings) for spec in specs])
+
+
+def _render_plans(
+    settings: Settings, plans: Sequence[RenderPlan]
+) -> tuple[list[RenderedEnvironment], list[Finding]]:
+    if any(plan.spec.path for plan in plans):
         find_kustomize()
-    plans = [plan_render(spec, settings) for spec in specs]
     sources = check_source_files(settings.repo_root, {f for p in plans for f in p.input_files})
     with ThreadPoolExecutor(max_workers=settings.jobs) as pool:
         rendered = list(pool.map(lambda p: render_environment(p, settings, sources.refused), plans))
     return rendered, sources.findings
 
 
-def validate(settings: Settings, names: Sequence[str] = ()) -> ValidationReport:
-    specs = select_environments(settings, names)
-    rendered, findings = render_all(settings, specs)
-    for repository_check in REPOSITORY_CHECKS:
-        findings.extend(repository_check(settings))
-    for spec, env in zip(specs, rendered, strict=True):
-        locate = _locator(env, SourceMap(settings.repo_root, spec))
+def validate(settings: Settings, request: ValidateRequest = ValidateRequest()) -> ValidationReport:
+    specs = select_environments(settings, request.environments)
+    plans = [plan_render(spec, settings) for spec in specs]
+    changed = _changed_files(settings, request)
+    if changed is not None:
+        plans = [plan for plan in plans if _affected(plan, changed, settings)]
+        log.info("changed files affect %d environment(s)", len(plans))
+    base_envs: dict[str, RenderedEnvironment] = {}
+    base_fingerprints: frozenset[str] = frozenset()
+    if request.changed_since and plans:
+        base_envs, base_findings = _validate_base(settings, request.changed_since, plans, changed)
+        base_fingerprints = frozenset(f.fingerprint for f in base_findings)
+    rendered, findings = _validate_plans(settings, plans, base_envs, changed)
+    return ValidationReport(
+        environments=tuple(rendered),
+        findings=tuple(findings),
+        fail_on=settings.fail_on,
+        base_fingerprints=base_fingerprints,
+        new_only=request.new_only,
+        diffs=_diffs(base_envs, rendered) if request.changed_since else {},
+    )
+
+
+def _validate_plans(
+    settings: Settings,
+    plans: Sequence[RenderPlan],
+    base_envs: Mapping[str, RenderedEnvironment],
+    changed: set[str] | None,
+) -> tuple[list[RenderedEnvironment], list[Finding]]:
+    rendered, findings = _render_plans(settings, plans)
+    stages = [make_stage(settings) for make_stage in STAGES]
+    files = sorted(changed) if changed is not None else None
+    for stage in stages:
+        findings.extend(stage.check_repository(files))
+    for plan, env in zip(plans, rendered, strict=True):
+        base = base_envs.get(env.name)
+        old = {r.ref.key: r for r in base.resources} if base else {}
+        locate = _locator(env, SourceMap(settings.repo_root, plan.spec))
         env_findings = list(env.findings)
         if not env.failed:
-            for check in ENVIRONMENT_CHECKS:
-                env_findings.extend(check(env, settings))
+            for stage in stages:
+                env_findings.extend(stage.check_environment(env, old))
         findings.extend(locate(finding) for finding in env_findings)
-    return ValidationReport(tuple(rendered), tuple(findings), settings.fail_on)
+    for stage in stages:
+        findings.extend(stage.finish())
+    return rendered, findings
+
+
+def _validate_base(
+    settings: Settings, revision: str, plans: Sequence[RenderPlan], changed: set[str] | None
+) -> tuple[dict[str, RenderedEnvironment], list[Finding]]:
+    """Render and check the same environments at the base revision, in a throwaway worktree."""
+    with gitrev.checkout_of(settings.repo_root, revision) as base_root:
+        base_settings = dataclasses.replace(settings, repo_root=base_root)
+        base_plans = [plan_render(plan.spec, base_settings) for plan in plans]
+        rendered, findings = _validate_plans(base_settings, base_plans, {}, changed)
+    log.info("rendered %d environment(s) at %s", len(rendered), revision)
+    return {env.name: env for env in rendered if not env.failed}, findings
+
+
+def _changed_files(settings: Settings, request: ValidateRequest) -> set[str] | None:
+    if request.changed_since:
+        return gitrev.changed_files(settings.repo_root, request.changed_since)
+    if request.files:
+        return {_repo_relative(settings.repo_root, f) for f in request.files} - {""}
+    return None
+
+
+def _repo_relative(repo: Path, file: str) -> str:
+    path = Path(file).resolve()
+    return path.relative_to(repo).as_posix() if path.is_relative_to(repo) else ""
+
+
+def _affected(plan: RenderPlan, changed: set[str], settings: Settings) -> bool:
+    config = settings.config_file
+    repo = settings.repo_root
+    if config and config.is_relative_to(repo) and config.relative_to(repo).as_posix() in changed:
+        return True  # environment definitions or rules may have changed
+    return bool(plan.input_files & changed) or not plan.input_files
+
+
+def _diffs(
+    base_envs: Mapping[str, RenderedEnvironment], rendered: Sequence[RenderedEnvironment]
+) -> dict[str, str]:
+    """Unified diff of each environment's rendered manifests, every Secret value masked."""
+    diffs = {}
+    for env in rendered:
+        base = base_envs.get(env.name)
+        before = _stream(base.resources if base else ()).splitlines(keepends=True)
+        after = _stream(env.resources).splitlines(keepends=True)
+        diff = "".join(difflib.unified_diff(before, after, f"base/{env.name}", f"head/{env.name}"))
+        if diff:
+            diffs[env.name] = diff
+    return diffs
+
+
+def _stream(resources: Iterable[Resource]) -> str:
+    return manifest_stream(r.body for r in sorted(resources, key=lambda r: r.ref.key))
 
 
 def _locator(env: RenderedEnvironment, source_map: SourceMap) -> Callable[[Finding], Finding]:

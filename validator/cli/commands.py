@@ -16,7 +16,15 @@ from validator.report import manifest_stream
 
 def validate(settings: Settings, args: argparse.Namespace) -> ExitCode:
     targets = parse_targets(args.format, args.output)
-    report = pipeline.validate(settings, args.env)
+    if args.new_only and not args.changed_since:
+        raise UsageError("--new-only needs --changed-since REV")
+    request = pipeline.ValidateRequest(
+        environments=tuple(args.env),
+        changed_since=args.changed_since,
+        files=tuple(args.files or ()),
+        new_only=args.new_only,
+    )
+    report = pipeline.validate(settings, request)
     write_targets(report, targets)
     return for_report(report)
 

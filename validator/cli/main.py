@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -12,6 +13,7 @@ from validator import __version__
 from validator.cli import commands
 from validator.cli.doctor import doctor
 from validator.cli.exitcodes import ExitCode, for_error
+from validator.cli.policy_commands import add_policy_parser, policy_command
 from validator.config import Overrides, resolve_settings
 from validator.model import ValidatorError
 from validator.report import WRITERS
@@ -40,6 +42,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     validate.add_argument("--output", help="file for the output (default: stdout)")
     validate.add_argument("--fail-on", choices=("error", "warning", "never"))
+    validate.add_argument(
+        "--changed-since",
+        metavar="GITREV",
+        help="PR mode: validate environments whose inputs changed since GITREV, with transitions",
+    )
+    validate.add_argument(
+        "--new-only", action="store_true", help="with --changed-since: only new findings block"
+    )
+    validate.add_argument(
+        "--files",
+        nargs="*",
+        metavar="FILE",
+        help="only environments that read one of these files (pre-commit passes staged files)",
+    )
     _add_render_flags(validate)
 
     render = sub.add_parser("render", help="print rendered manifests, Secret values masked")
@@ -49,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     envs = sub.add_parser("envs", help="list environments")
     envs.add_argument("--json", action="store_true", help="JSON list, e.g. for a CI matrix")
+    add_policy_parser(sub)
     sub.add_parser("doctor", help="check external tools and the configuration")
     return parser
 
@@ -73,6 +90,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValidatorError as error:
         print(f"gitops-validator: error: {error}", file=sys.stderr)
         return int(for_error(error))
+    except BrokenPipeError:
+        # The reader went away (`... | head`): nothing left to say, and nobody to say it to.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return int(ExitCode.OK)
     except KeyboardInterrupt:
         print("gitops-validator: interrupted", file=sys.stderr)
         return int(ExitCode.INTERRUPTED)
@@ -96,7 +117,12 @@ def _dispatch(args: argparse.Namespace) -> ExitCode:
     if args.command == "doctor":
         return doctor(args.repo, overrides)
     settings = resolve_settings(args.repo, overrides)
-    handlers = {"validate": commands.validate, "render": commands.render, "envs": commands.envs}
+    handlers = {
+        "validate": commands.validate,
+        "render": commands.render,
+        "envs": commands.envs,
+        "policy": policy_command,
+    }
     return handlers[args.command](settings, args)
 
 

@@ -1,0 +1,70 @@
+"""`policy test | list | explain`: the built-in library and the repository's own policies."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from validator import policy
+from validator.cli.exitcodes import ExitCode
+from validator.model import Settings
+
+
+def policy_command(settings: Settings, args: argparse.Namespace) -> ExitCode:
+    handlers = {"test": _test, "list": _list, "explain": _explain}
+    return handlers[args.policy_command](settings, args)
+
+
+def _repository_policies(settings: Settings) -> policy.PolicySet | None:
+    paths = [settings.repo_root / p for p in settings.policies.paths]
+    return policy.load_policy_files(paths, settings.repo_root) if paths else None
+
+
+def _test(settings: Settings, args: argparse.Namespace) -> ExitCode:
+    if args.paths:
+        paths = [Path(p) for p in args.paths]
+    else:
+        paths = [policy.builtin_dir(), *(settings.repo_root / p for p in settings.policies.paths)]
+    report = policy.run_policy_tests(paths)
+    for result in report.results:
+        if args.verbose_results or not result.ok:
+            verdict = "pass" if result.ok else "FAIL"
+            print(
+                f"{verdict}  {result.policy} x {result.resource}: expected {result.expected}, "
+                f"got {result.actual}{f' ({result.detail})' if result.detail else ''}"
+            )
+            if not result.ok:
+                print(f"      {result.file}: {result.test}")
+    for error in report.errors:
+        print(f"ERROR {error}")
+    failed = len(report.failures)
+    print(f"{len(report.results) - failed} passed, {failed} failed, {len(report.errors)} errors")
+    return ExitCode.OK if report.passed else ExitCode.BLOCKING_FINDINGS
+
+
+def _list(settings: Settings, args: argparse.Namespace) -> ExitCode:
+    infos = policy.list_policies(_repository_policies(settings))
+    width = max((len(info.name) for info in infos), default=0)
+    for info in infos:
+        print(f"{info.name:<{width}}  {info.profile:<13} {info.severity:<7}  {info.title}")
+    return ExitCode.OK
+
+
+def _explain(settings: Settings, args: argparse.Namespace) -> ExitCode:
+    print(policy.explain(args.policy_id, _repository_policies(settings)))
+    return ExitCode.OK
+
+
+def add_policy_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser("policy", help="test, list and explain policies")
+    commands = parser.add_subparsers(dest="policy_command", required=True, metavar="ACTION")
+    test = commands.add_parser(
+        "test", help="run policy test manifests (ours and kyverno-test.yaml)"
+    )
+    test.add_argument("paths", nargs="*", help="files or directories (default: built-in + config)")
+    test.add_argument(
+        "--show-passes", dest="verbose_results", action="store_true", help="list passes too"
+    )
+    commands.add_parser("list", help="list the built-in and the repository's policies")
+    explain = commands.add_parser("explain", help="describe a policy with examples")
+    explain.add_argument("policy_id")

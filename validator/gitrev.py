@@ -1,0 +1,77 @@
+"""The few git operations PR mode needs: changed files and a throwaway worktree of a revision."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from validator.model import ToolMissingError, UsageError
+
+
+def _git(repo: Path, *args: str) -> str:
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(repo), *args],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    except FileNotFoundError:
+        raise ToolMissingError("git is not installed; --changed-since needs it") from None
+    if done.returncode != 0:
+        first_line = (done.stderr.strip().splitlines() or ["git failed"])[0]
+        raise UsageError(f"git {args[0]}: {first_line}")
+    return done.stdout
+
+
+def verify_revision(repo: Path, revision: str) -> str:
+    return _git(repo, "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}").strip()
+
+
+def changed_files(repo: Path, revision: str) -> set[str]:
+    """Files (relative to `repo`) that differ from `revision`: committed, staged, unstaged, new."""
+    changed = _git(repo, "diff", "--name-only", "--relative", revision, "--").splitlines()
+    untracked = _git(repo, "ls-files", "--others", "--exclude-standard").splitlines()
+    return {line for line in (*changed, *untracked) if line}
+
+
+def head_revision(repo: Path) -> str | None:
+    try:
+        return _git(repo, "rev-parse", "HEAD").strip() or None
+    except (UsageError, ToolMissingError):
+        return None
+
+
+@contextmanager
+def checkout_of(repo: Path, revision: str) -> Iterator[Path]:
+    """A detached worktree of `revision`; yields the directory matching `repo` inside it.
+
+    The user's checkout is never touched; the worktree is removed even on failure.
+    """
+    commit = verify_revision(repo, revision)
+    top = Path(_git(repo, "rev-parse", "--show-toplevel").strip())
+    scratch = Path(tempfile.mkdtemp(prefix="gitops-validator-base-"))
+    tree = scratch / "tree"
+    try:
+        _git(repo, "worktree", "add", "--detach", "--quiet", str(tree), commit)
+        yield tree / os.path.relpath(repo.resolve(), top.resolve())
+    finally:
+        subprocess.run(
+            ["git", "-C", str(repo), "worktree", "remove", "--force", str(tree)],
+            capture_output=True,
+            timeout=120,
+            check=False,
+        )
+        shutil.rmtree(scratch, ignore_errors=True)
+        subprocess.run(
+            ["git", "-C", str(repo), "worktree", "prune"],
+            capture_output=True,
+            timeout=60,
+            check=False,
+        )

@@ -1,0 +1,142 @@
+"""The Kubernetes CEL environment of one Kubernetes version on `cel-expr-python`.
+
+Compile once per expression (with version gating), evaluate many times against one activation
+per object. Cost bound: the runtime stops a comprehension after ~10,000 iterations per
+evaluation ("Iteration budget exceeded"); it surfaces here as a cost-budget error, the same
+outcome as the API server's per-call cost limit — an error, never a hang.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from cel_expr_python import cel  # type: ignore[import-untyped, unused-ignore]
+from cel_expr_python.ext import (  # type: ignore[import-untyped, unused-ignore]
+    ext_bindings,
+    ext_optional,
+    ext_strings,
+)
+
+from validator.policy.cel_ast import Node, called_functions, parse_checked
+from validator.policy.cel_source import add_optional_suffixes, inline_variables
+from validator.policy.errors import CelCompileError
+from validator.policy.k8s_library import MIN_VERSION, library_declarations
+
+VARIABLE_NAMES = (
+    "object",
+    "oldObject",
+    "request",
+    "params",
+    "namespaceObject",
+    "authorizer",
+    "variables",
+)
+# The Kubernetes API server enables strings ext v2.
+_STRINGS_VERSION = 2
+_ENV_CACHE: dict[str, Any] = {}
+
+
+def parse_version(text: str) -> tuple[int, int]:
+    match = re.match(r"^v?(\d+)\.(\d+)", str(text).strip())
+    if not match:
+        raise CelCompileError(f"invalid Kubernetes version {text!r} (expected e.g. '1.33')")
+    return int(match.group(1)), int(match.group(2))
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    """An evaluation outcome: `error` is set when CEL failed (message is safe to show)."""
+
+    value: Any = None
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledExpression:
+    source: str  # as the policy author wrote it
+    program: Any
+    ast: Node
+    prepared: str = ""  # the self-contained CEL actually compiled (variables inlined)
+
+    def evaluate(self, activation: Any) -> Evaluation:
+        try:
+            result = self.program.eval(activation)
+        except RuntimeError as error:
+            text = str(error)
+            if "budget" in text:
+                return Evaluation(error="evaluation cost budget exceeded (runaway expression)")
+            return Evaluation(error=_clean(text))
+        if result.type() == cel.Type.ERROR:
+            return Evaluation(error=_clean(str(result.value())))
+        return Evaluation(value=result.plain_value())
+
+
+def _clean(message: str) -> str:
+    return re.sub(r"\s*\[[A-Z_]+\]$", "", message.strip())
+
+
+def _new_env() -> Any:
+    if "env" not in _ENV_CACHE:
+        _ENV_CACHE["env"] = cel.NewEnv(
+            variables=dict.fromkeys(VARIABLE_NAMES, cel.Type.DYN),
+            extensions=[
+                ext_optional.ExtOptional(),
+                ext_strings.ExtStrings(_STRINGS_VERSION),
+                ext_bindings.ExtBindings(),
+            ],
+            functions=library_declarations(),
+        )
+    return _ENV_CACHE["env"]
+
+
+class CelEnvironment:
+    """Compiles expressions as the API server of `kubernetes_version` would accept them."""
+
+    def __init__(self, kubernetes_version: str) -> None:
+        self.version = parse_version(kubernetes_version)
+        self.version_text = f"{self.version[0]}.{self.version[1]}"
+        self._env = _new_env()
+        self._cache: dict[tuple[str, tuple[tuple[str, str], ...]], CompiledExpression] = {}
+
+    def compile(
+        self, source: str, variables: Mapping[str, str] | None = None
+    ) -> CompiledExpression:
+        key = (source, tuple((variables or {}).items()))
+        cached = self._cache.get(key)
+        if cached is None:
+            cached = self._cache[key] = self._compile(source, variables or {})
+        return cached
+
+    def _compile(self, source: str, variables: Mapping[str, str]) -> CompiledExpression:
+        prepared = inline_variables(add_optional_suffixes(source), variables)
+        try:
+            program = self._env.compile(prepared)
+        except RuntimeError as error:
+            message = _clean(str(error))
+            raise CelCompileError(f"CEL compile error in {source!r}: {message}") from None
+        ast = parse_checked(program.serialize())
+        self._check_versions(source, ast)
+        return CompiledExpression(source=source, program=program, ast=ast, prepared=prepared)
+
+    def _check_versions(self, source: str, ast: Node) -> None:
+        for name in sorted(called_functions(ast)):
+            needed = MIN_VERSION.get(name)
+            if needed is not None and needed > self.version:
+                available = f"{needed[0]}.{needed[1]}+" if needed[0] == 1 else "no release"
+                raise CelCompileError(
+                    f"CEL compile error in {source!r}: function {name!r} is not available in "
+                    f"Kubernetes {self.version_text} (available in {available})"
+                )
+
+    def compile_combined(self, source: str) -> Any:
+        """A program built from already version-checked expressions (see fastpath)."""
+        return self._env.compile(source)
+
+    def activation(self, data: Mapping[str, Any]) -> Any:
+        values = dict.fromkeys(VARIABLE_NAMES)
+        values["variables"] = {}
+        values.update(data)
+        return self._env.Activation(values)

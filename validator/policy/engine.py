@@ -1,0 +1,267 @@
+"""The policy stage: evaluate every rendered object against the environment's policies."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import fnmatch
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from validator.model import Finding, RenderedEnvironment, Resource, Settings
+from validator.policy.binding_eval import ObjectContext, Outcome, evaluate_policy
+from validator.policy.cel_env import CelEnvironment
+from validator.policy.compiled import CompiledPolicy, compile_policy
+from validator.policy.context import ClusterView, Offline, request_object
+from validator.policy.documents import Binding, Policy
+from validator.policy.exceptions import ExceptionSet, PolicyException
+from validator.policy.fastpath import FastPath
+from validator.policy.k8s_library_net import authorizer_value
+from validator.policy.library import load_builtin, profile_policies
+from validator.policy.loader import PolicySet, load_policy_files
+
+PolicyOutcome = tuple[str, Resource, Outcome]
+_PASS, _SKIP = Outcome("pass"), Outcome("skip")
+
+
+class PolicyEngine:
+    def __init__(
+        self,
+        builtin: PolicySet,
+        user: PolicySet,
+        *,
+        default_profile: str = "baseline",
+        env_profiles: Mapping[str, str] | None = None,
+        exceptions: ExceptionSet | None = None,
+        offline: Offline | None = None,
+    ) -> None:
+        self.builtin, self.user = builtin, user
+        self.default_profile = default_profile
+        self.env_profiles = dict(env_profiles or {})
+        self.exceptions = exceptions
+        self.offline = offline or Offline()
+        self._bindings: dict[str, list[Binding]] = defaultdict(list)
+        for binding in [*builtin.bindings, *user.bindings]:
+            self._bindings[binding.policy_name].append(binding)
+        self._compiled: dict[tuple[str, str], list[CompiledPolicy]] = {}
+        self._evaluated_envs: list[str] = []
+        self._fast: dict[tuple[int, str], FastPath] = {}
+
+    @classmethod
+    def load(
+        cls, settings: Settings, profile: str | None = None, *, today: datetime.date | None = None
+    ) -> PolicyEngine:
+        """`profile` overrides every environment's profile (e.g. `policy test --profile`)."""
+        root = settings.repo_root
+        user = load_policy_files([root / p for p in settings.policies.paths], root)
+        exceptions = None
+        if settings.policies.exceptions:
+            path = root / settings.policies.exceptions
+            exceptions = ExceptionSet.load(path, settings.policies.exceptions, today)
+        env_profiles = {
+            env.name: env.policy_profile for env in settings.environments if env.policy_profile
+        }
+        return cls(
+            load_builtin(),
+            user,
+            default_profile=profile or settings.policies.builtin,
+            env_profiles={} if profile else env_profiles,
+            exceptions=exceptions,
+        )
+
+    def policies_for(self, environment: str) -> list[Policy]:
+        profile = self.env_profiles.get(environment, self.default_profile)
+        return [*profile_policies(self.builtin.policies, profile), *self.user.policies]
+
+    def _compiled_for(self, environment: str, version: str) -> list[CompiledPolicy]:
+        profile = self.env_profiles.get(environment, self.default_profile)
+        key = (profile, version)
+        if key not in self._compiled:
+            cel_env = CelEnvironment(version)
+            self._compiled[key] = [
+                compile_policy(p, cel_env) for p in self.policies_for(environment)
+            ]
+        return self._compiled[key]
+
+    def _prepare(self, env: RenderedEnvironment) -> _Prepared:
+        compiled = self._compiled_for(env.name, env.kubernetes_version)
+        view = ClusterView(
+            [r.body for r in env.resources], [*self.builtin.params, *self.user.params]
+        )
+        cel_env = CelEnvironment(env.kubernetes_version)
+        fast = self._fast.get((id(compiled), env.kubernetes_version))
+        if fast is None:
+            fast = self._fast[(id(compiled), env.kubernetes_version)] = FastPath(
+                cel_env, compiled, self._bindings
+            )
+        return _Prepared(_ResourceIndex(compiled), view, cel_env, fast)
+
+    def outcomes(
+        self,
+        env: RenderedEnvironment,
+        old_resources: Mapping[str, Resource] | None = None,
+        operation: str | None = None,
+    ) -> list[PolicyOutcome]:
+        """Every (policy, object) result, before exceptions: what `policy test` compares."""
+        prepared = self._prepare(env)
+        results: list[PolicyOutcome] = []
+        for resource in env.resources:
+            old = (old_resources or {}).get(resource.ref.key)
+            results.extend(self._object_outcomes(prepared, resource, old, operation))
+        return results
+
+    def _object_outcomes(
+        self,
+        prepared: _Prepared,
+        resource: Resource,
+        old: Resource | None,
+        operation: str | None,
+        only: str | None = None,
+        keep_passes: bool = True,
+    ) -> list[PolicyOutcome]:
+        ctx = self._context(resource, old.body if old else None, prepared, operation)
+        matched, passed = prepared.fast.passed(ctx)
+        fast_ids = prepared.fast.eligible_ids
+        results: list[PolicyOutcome] = []
+        for policy in prepared.index.candidates(ctx.info.resource):
+            if only is not None and policy.name != only:
+                continue
+            key = id(policy)
+            if key in passed:
+                if keep_passes:
+                    results.append((policy.name, resource, _PASS))
+            elif key not in fast_ids or key in matched:
+                bindings = self._bindings.get(policy.name, [])
+                outcome = evaluate_policy(policy, bindings, ctx, prepared.view)
+                results.append((policy.name, resource, outcome))
+            elif keep_passes:
+                results.append((policy.name, resource, _SKIP))
+        return results
+
+    def evaluate(
+        self, env: RenderedEnvironment, old_resources: Mapping[str, Resource] | None = None
+    ) -> list[Finding]:
+        self._evaluated_envs.append(env.name)
+        prepared = self._prepare(env)
+        findings: list[Finding] = []
+        for resource in env.resources:
+            old = (old_resources or {}).get(resource.ref.key)
+            for name, _, outcome in self._object_outcomes(
+                prepared, resource, old, None, keep_passes=False
+            ):
+                if outcome.findings and not self._excepted(name, resource, env, old_resources):
+                    findings.extend(outcome.findings)
+        return findings
+
+    def exception_findings(self) -> list[Finding]:
+        """Call once after every environment was evaluated: expired and unused exceptions."""
+        if self.exceptions is None:
+            return []
+        return self.exceptions.findings(self._evaluated_envs)
+
+    def _context(
+        self,
+        resource: Resource,
+        old_body: Mapping[str, Any] | None,
+        prepared: _Prepared,
+        operation: str | None,
+    ) -> ObjectContext:
+        view, cel_env = prepared.view, prepared.cel_env
+        info = view.request(resource.body, operation or ("UPDATE" if old_body else "CREATE"))
+        base = {
+            "object": resource.body,
+            "oldObject": old_body,
+            "request": request_object(info, self.offline.user_info),
+            "namespaceObject": view.namespace_object(info),
+            "authorizer": authorizer_value(self.offline.authorizer_allows),
+        }
+        shared = cel_env.activation(base)
+
+        def activation(params: Mapping[str, Any] | None, obj: Mapping[str, Any] | None) -> Any:
+            if params is None and obj is None:
+                return shared
+            data = dict(base, params=params)
+            if obj is not None:
+                data["object"] = obj
+            return cel_env.activation(data)
+
+        return ObjectContext(resource, old_body, info, view.namespace_labels(info), activation)
+
+    def _excepted(
+        self,
+        policy: str,
+        resource: Resource,
+        env: RenderedEnvironment,
+        old_resources: Mapping[str, Resource] | None,
+    ) -> bool:
+        if self.exceptions is None:
+            return False
+        for entry in self.exceptions.active_for(policy, env.name, resource.ref):
+            if entry.containers:
+                # A container-scoped exception applies when the object passes without them.
+                trimmed = dataclasses.replace(
+                    resource, body=without_containers(resource.body, entry)
+                )
+                old = (old_resources or {}).get(resource.ref.key)
+                again = self._object_outcomes(self._prepare(env), trimmed, old, None, policy)
+                if any(outcome.result in ("fail", "error") for _, _, outcome in again):
+                    continue
+            self.exceptions.mark_used(entry)
+            return True
+        return False
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Prepared:
+    index: _ResourceIndex
+    view: ClusterView
+    cel_env: CelEnvironment
+    fast: FastPath
+
+
+_POD_SPEC_PATHS = (("spec",), ("spec", "template", "spec"))
+_CRON_PATH = ("spec", "jobTemplate", "spec", "template", "spec")
+
+
+def without_containers(body: Mapping[str, Any], entry: PolicyException) -> dict[str, Any]:
+    copy: dict[str, Any] = _deep_copy(body)
+    for path in (*_POD_SPEC_PATHS, _CRON_PATH):
+        spec: Any = copy
+        for key in path:
+            spec = spec.get(key) if isinstance(spec, dict) else None
+        if isinstance(spec, dict):
+            for field in ("containers", "initContainers", "ephemeralContainers"):
+                if isinstance(spec.get(field), list):
+                    spec[field] = [c for c in spec[field] if not _named_in(c, entry.containers)]
+    return copy
+
+
+def _named_in(container: Any, names: Sequence[str]) -> bool:
+    name = str(container.get("name", "")) if isinstance(container, Mapping) else ""
+    return any(fnmatch.fnmatchcase(name, pattern) for pattern in names)
+
+
+def _deep_copy(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _deep_copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_deep_copy(v) for v in value]
+    return value
+
+
+class _ResourceIndex:
+    """Policies by the plural resources their rules name, so most pairs are never looked at."""
+
+    def __init__(self, compiled: Sequence[CompiledPolicy]) -> None:
+        self.by_resource: dict[str, list[CompiledPolicy]] = defaultdict(list)
+        self.wildcard: list[CompiledPolicy] = []
+        for policy in compiled:
+            resources = {r for rule in policy.policy.match.resource_rules for r in rule.resources}
+            if resources & {"*", "*/*"}:
+                self.wildcard.append(policy)
+            for resource in resources - {"*", "*/*"}:
+                self.by_resource[resource].append(policy)
+
+    def candidates(self, resource: str) -> list[CompiledPolicy]:
+        return [*self.by_resource.get(resource, []), *self.wildcard]

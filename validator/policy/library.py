@@ -1,0 +1,80 @@
+"""The built-in policy library (`policies/`): discovery, profiles, `policy list`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from validator.policy.documents import Policy
+from validator.policy.errors import PolicyError
+from validator.policy.loader import PolicySet, load_policy_files
+
+PROFILES = ("none", "baseline", "restricted", "all")
+# Which library profiles (the `profile` annotation of each policy) a configured profile includes.
+_INCLUDES = {
+    "none": (),
+    "baseline": ("baseline",),
+    "restricted": ("baseline", "restricted"),
+    "all": ("baseline", "restricted", "best-practice"),
+}
+_CACHE: dict[str, PolicySet] = {}
+
+
+def builtin_dir() -> Path:
+    """Installed wheels carry the library as package `validator._policies`; a checkout has it at
+    the repository root."""
+    try:
+        packaged = Path(str(resources.files("validator").joinpath("_policies")))
+    except (ModuleNotFoundError, TypeError):  # pragma: no cover - defensive
+        packaged = Path("/nonexistent")
+    if packaged.is_dir():
+        return packaged
+    checkout = Path(__file__).resolve().parents[2] / "policies"
+    if checkout.is_dir():
+        return checkout
+    raise PolicyError("the built-in policy library is missing from this installation")
+
+
+def load_builtin() -> PolicySet:
+    if "lib" not in _CACHE:
+        root = builtin_dir()
+        _CACHE["lib"] = load_policy_files([root], root)
+    return _CACHE["lib"]
+
+
+def profile_policies(policies: Iterable[Policy], profile: str) -> list[Policy]:
+    if profile not in _INCLUDES:
+        raise PolicyError(f"unknown policy profile {profile!r}: use one of {', '.join(PROFILES)}")
+    wanted = _INCLUDES[profile]
+    return [p for p in policies if p.meta("profile", "best-practice") in wanted]
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyInfo:
+    name: str
+    title: str
+    category: str
+    severity: str
+    profile: str
+    description: str
+    source: str
+
+
+def info_of(policy: Policy) -> PolicyInfo:
+    return PolicyInfo(
+        name=policy.name,
+        title=policy.meta("title", policy.name),
+        category=policy.meta("category", "custom"),
+        severity=policy.meta("severity", "error"),
+        profile=policy.meta("profile", "custom"),
+        description=policy.meta("description"),
+        source=policy.source,
+    )
+
+
+def list_policies(extra: PolicySet | None = None) -> list[PolicyInfo]:
+    """The built-in library (plus `extra`, e.g. the repository's own policies), sorted."""
+    policies = [*load_builtin().policies, *(extra.policies if extra else [])]
+    return sorted((info_of(p) for p in policies if not p.generated), key=lambda i: i.name)

@@ -1,0 +1,137 @@
+"""Derive the JSON pointer a failed validation is about, from its checked AST and the object.
+
+The field chains an expression reads (`object.spec.hostNetwork`, through `cel.bind` variables
+and `cond ? a : b` alternatives) are resolved against the object; for `list.all(x, ...)` the
+failing element is found by re-checking the validation with that list cut down to one element.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from validator.policy.cel_ast import Node, walk
+
+Chain = tuple[Any, ...]
+Scope = Mapping[str, list[Chain]]
+_ROOT = "object"
+
+
+def _chains(node: Node, scope: Scope) -> list[Chain]:
+    if node.kind == "ident":
+        return [()] if node.name == _ROOT else list(scope.get(node.name, []))
+    if node.kind == "select" and node.children:
+        return [(*c, node.name) for c in _chains(node.children[0], scope)]
+    if node.kind != "call":
+        return []
+    args = node.children
+    if node.name in ("_[_]", "_[?_]", "_?._") and len(args) == 2 and args[1].kind == "const":
+        return [(*c, args[1].value) for c in _chains(args[0], scope)]
+    if node.name == "_?_:_" and len(args) == 3:
+        return _chains(args[1], scope) + _chains(args[2], scope)
+    if node.name == "_+_" and len(args) == 2:
+        return _chains(args[0], scope) + _chains(args[1], scope)
+    if node.name in ("orValue", "value") and node.has_target:
+        return _chains(args[0], scope)
+    return []
+
+
+def _is_bind(node: Node) -> bool:
+    return node.kind == "comprehension" and node.children[0].kind == "list"
+
+
+def _scope(ast: Node) -> dict[str, list[Chain]]:
+    scope: dict[str, list[Chain]] = {}
+    for node in walk(ast):  # parents first: outer bindings resolve before inner ones use them
+        if _is_bind(node):
+            scope[node.name] = _chains(node.children[1], scope)
+    return scope
+
+
+def _lookup(body: Any, chain: Chain) -> tuple[int, Any]:
+    """How many leading segments exist, and the value at the deepest existing one."""
+    current = body
+    for depth, segment in enumerate(chain):
+        in_map = isinstance(current, Mapping) and segment in current
+        in_list = isinstance(current, list) and isinstance(segment, int) and segment < len(current)
+        if not (in_map or in_list):
+            return depth, current
+        current = current[segment]
+    return len(chain), current
+
+
+def _best(body: Any, chains: Sequence[Chain]) -> Chain | None:
+    """The chain reaching deepest into the object, with the fewest missing segments.
+
+    Chains that are prefixes of another are dropped first, so a test of a missing field
+    (`spec.?serviceAccountName`) points at that field rather than at its parent.
+    """
+    unique = set(chains)
+    maximal = [c for c in unique if not any(o != c and o[: len(c)] == c for o in unique)]
+
+    def score(chain: Chain) -> tuple[int, int, str]:
+        found, _ = _lookup(body, chain)
+        return found, found - len(chain), pointer(chain)
+
+    return max(maximal, key=score) if maximal else None
+
+
+def pointer(chain: Chain) -> str:
+    return "".join("/" + str(s).replace("~", "~0").replace("/", "~1") for s in chain)
+
+
+def _replace(body: Any, chain: Chain, value: Any) -> Any:
+    if not chain:
+        return value
+    head, rest = chain[0], chain[1:]
+    if isinstance(body, Mapping):
+        return {**body, head: _replace(body[head], rest, value)}
+    copy = list(body)
+    copy[head] = _replace(copy[head], rest, value)
+    return copy
+
+
+def _first_loop(ast: Node) -> Node | None:
+    return next((n for n in walk(ast) if n.kind == "comprehension" and not _is_bind(n)), None)
+
+
+def derive_path(ast: Node, body: Mapping[str, Any], fails: Callable[[Any], bool]) -> str | None:
+    """`fails(modified_object)` re-checks the validation; it is called only for list loops."""
+    scope = _scope(ast)
+    loop = _first_loop(ast)
+    if loop is not None:
+        found = _loop_path(loop, scope, body, fails)
+        if found is not None:
+            return found
+    chains = [c for n in walk(ast) if n.kind in ("select", "call") for c in _chains(n, scope)]
+    best = _best(body, [c for c in chains if c])
+    return pointer(best) if best else None
+
+
+def _loop_path(
+    loop: Node, scope: dict[str, list[Chain]], body: Mapping[str, Any], fails: Callable[[Any], bool]
+) -> str | None:
+    lists = [c for c in _chains(loop.children[0], scope) if isinstance(_value(body, c), list)]
+    element_scope = {**scope, loop.iter_var: [()]}
+    inner = [
+        c
+        for n in walk(loop.children[3])
+        if n.kind in ("select", "call")
+        for c in _chains(n, element_scope)
+    ]
+    for chain in lists:
+        others = [c for c in lists if c != chain]
+        for index, element in enumerate(_value(body, chain)):
+            candidate: Any = body
+            for other in others:
+                candidate = _replace(candidate, other, [])
+            if fails(_replace(candidate, chain, [element])):
+                rest = _best(element, [c for c in inner if c])
+                return pointer(chain + (index,) + (rest or ()))
+    best = _best(body, lists)
+    return pointer(best) if best else None
+
+
+def _value(body: Any, chain: Chain) -> Any:
+    found, value = _lookup(body, chain)
+    return value if found == len(chain) else None

@@ -1,0 +1,50 @@
+"""The validation stages as the pipeline runs them: built once per run, then fed environments.
+
+Part of the composition root with `pipeline.py`: the only other module that imports stages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Protocol
+
+from validator import policy, secrets
+from validator.model import Finding, RenderedEnvironment, Resource, Settings
+
+OldResources = Mapping[str, Resource]  # the same objects at the base revision, by ResourceRef.key
+
+
+class Stage(Protocol):
+    def check_repository(self, files: Iterable[str] | None) -> list[Finding]: ...
+
+    def check_environment(self, env: RenderedEnvironment, old: OldResources) -> list[Finding]: ...
+
+    def finish(self) -> list[Finding]: ...
+
+
+class SecretsStage:
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+
+    def check_repository(self, files: Iterable[str] | None) -> list[Finding]:
+        return secrets.scan_repository(self._settings, files)
+
+    def check_environment(self, env: RenderedEnvironment, old: OldResources) -> list[Finding]:
+        return secrets.scan_environment(env, self._settings)
+
+    def finish(self) -> list[Finding]:
+        return []
+
+
+class PolicyStage:
+    def __init__(self, settings: Settings) -> None:
+        self._engine = policy.PolicyEngine.load(settings)
+
+    def check_repository(self, files: Iterable[str] | None) -> list[Finding]:
+        return []
+
+    def check_environment(self, env: RenderedEnvironment, old: OldResources) -> list[Finding]:
+        return self._engine.evaluate(env, old)
+
+    def finish(self) -> list[Finding]:
+        return self._engine.exception_findings()
