@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from validator import gitrev
 from validator.model import (
@@ -17,6 +18,7 @@ from validator.model import (
     NothingToValidateError,
     RenderedEnvironment,
     Resource,
+    ResourceRef,
     Settings,
     UsageError,
     ValidationReport,
@@ -28,11 +30,15 @@ from validator.render import (
     find_kustomize,
     plan_render,
     render_environment,
+    store_render,
 )
-from validator.report import manifest_stream
+from validator.report import manifest_stream, masked
 from validator.stages import PolicyStage, SecretsStage, Stage
 
 log = logging.getLogger("gitops_validator.pipeline")
+
+# Findings that mean a rendered object carries a secret value in the clear.
+SECRET_VALUE_RULES = frozenset({"secret-plaintext", "secret-leak"})
 
 # The stages after render, in pipeline order; each is built once per run from the settings.
 STAGES: tuple[Callable[[Settings], Stage], ...] = (SecretsStage, PolicyStage)
@@ -57,20 +63,14 @@ def select_environments(settings: Settings, names: Sequence[str]) -> tuple[Envir
     return tuple(env for env in settings.environments if not names or env.name in names)
 
 
-def render_all(
-    settings: Settings, specs: Sequence[EnvironmentSpec]
+def _render_plans(
+    settings: Settings, plans: Sequence[RenderPlan]
 ) -> tuple[list[RenderedEnvironment], list[Finding]]:
     """Check the source files, then render in parallel: (environments, source-file findings).
 
     A missing kustomize aborts before any work (exit 4, not a finding); files refused by the
     source check are never handed to kustomize or Helm.
     """
-    return _render_plans(settings, [plan_render(spec, settings) for spec in specs])
-
-
-def _render_plans(
-    settings: Settings, plans: Sequence[RenderPlan]
-) -> tuple[list[RenderedEnvironment], list[Finding]]:
     if any(plan.spec.path for plan in plans):
         find_kustomize()
     sources = check_source_files(settings.repo_root, {f for p in plans for f in p.input_files})
@@ -121,10 +121,38 @@ def _validate_plans(
         if not env.failed:
             for stage in stages:
                 env_findings.extend(stage.check_environment(env, old))
+        if not _holds_secret_values(env_findings):
+            store_render(plan, env, settings)
         findings.extend(locate(finding) for finding in env_findings)
     for stage in stages:
         findings.extend(stage.finish())
     return rendered, findings
+
+
+def render_for_display(
+    settings: Settings, specs: Sequence[EnvironmentSpec]
+) -> tuple[list[tuple[str, list[dict[str, Any]]]], list[Finding]]:
+    """Rendered bodies per environment for people to read: Secret values and every value the
+    secrets stage recognises as a credential are masked. Returns ((name, bodies)..., findings)."""
+    plans = [plan_render(spec, settings) for spec in specs]
+    rendered, findings = _render_plans(settings, plans)
+    secrets_stage = SecretsStage(settings)
+    shown = []
+    for plan, env in zip(plans, rendered, strict=True):
+        findings.extend(env.findings)
+        leaks = secrets_stage.check_environment(env, {})
+        if not _holds_secret_values(leaks):
+            store_render(plan, env, settings)
+        by_ref: dict[ResourceRef, list[str]] = {}
+        for leak in leaks:
+            if leak.resource and leak.path:
+                by_ref.setdefault(leak.resource, []).append(leak.path)
+        shown.append((env.name, [masked(r.body, by_ref.get(r.ref, ())) for r in env.resources]))
+    return shown, findings
+
+
+def _holds_secret_values(findings: Iterable[Finding]) -> bool:
+    return any(finding.rule_id in SECRET_VALUE_RULES for finding in findings)
 
 
 def _validate_base(

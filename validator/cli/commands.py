@@ -31,15 +31,15 @@ def validate(settings: Settings, args: argparse.Namespace) -> ExitCode:
 
 def render(settings: Settings, args: argparse.Namespace) -> ExitCode:
     specs = pipeline.select_environments(settings, [args.env] if args.env else [])
-    rendered, source_findings = pipeline.render_all(settings, specs)
-    failed = [f for env in rendered for f in env.findings]
-    for env in rendered:
-        stream = manifest_stream(resource.body for resource in env.resources)
+    shown, findings = pipeline.render_for_display(settings, specs)
+    for name, bodies in shown:
+        stream = manifest_stream(bodies)
         if args.output:
-            _write(Path(args.output) / f"{env.name}.yaml", stream)
+            _write(Path(args.output) / f"{name}.yaml", stream)
         else:
-            sys.stdout.write(f"# environment: {env.name}\n{stream}")
-    for finding in [*source_findings, *failed]:
+            sys.stdout.write(f"# environment: {name}\n{stream}")
+    failed = [f for f in findings if f.rule_id in ("render-failed", "yaml-invalid")]
+    for finding in findings:
         where = f"{finding.location.file}:{finding.location.line}: " if finding.location else ""
         print(f"gitops-validator: {where}{finding.message}", file=sys.stderr)
     return ExitCode.BLOCKING_FINDINGS if failed else ExitCode.OK

@@ -58,6 +58,7 @@ class RenderPlan:
     inputs: KustomizeInputs
     input_files: frozenset[str]  # repository-relative; files outside the repository excluded
     outside: tuple[str, ...]  # files the render would read outside the repository
+    cache_key: str | None  # None: not cacheable (cache off, remote bases, unreadable inputs)
 
 
 def plan_render(spec: EnvironmentSpec, settings: Settings) -> RenderPlan:
@@ -67,7 +68,9 @@ def plan_render(spec: EnvironmentSpec, settings: Settings) -> RenderPlan:
         p.relative_to(repo).as_posix() for p in inputs.files if p.is_relative_to(repo)
     )
     outside = tuple(sorted(str(p) for p in inputs.files if not p.is_relative_to(repo)))
-    return RenderPlan(spec, inputs, inside, outside)
+    cacheable = settings.use_cache and inputs.complete and not outside
+    key = _key(spec, settings, inputs) if cacheable else None
+    return RenderPlan(spec, inputs, inside, outside, key)
 
 
 def render_environment(
@@ -83,9 +86,7 @@ def render_environment(
         return _failed(
             spec, settings, f"not rendered: {blocked[0]} was refused ({reason})", relative_inputs
         )
-    key = _key(spec, settings, inputs) if settings.use_cache and inputs.complete else None
-    cache = RenderCache(settings.cache_dir)
-    cached = cache.get(key) if key else None
+    cached = RenderCache(settings.cache_dir).get(plan.cache_key) if plan.cache_key else None
     if cached is not None:
         log.info("%s: render cache hit, kustomize and Helm skipped", spec.name)
         documents = [Document.from_json(entry) for entry in cached]
@@ -96,9 +97,15 @@ def render_environment(
     except (KustomizeError, HelmRenderError, StreamError) as error:
         return _failed(spec, settings, str(error), relative_inputs)
     log.info("%s: rendered %d objects in %.2f s", spec.name, len(documents), _since(started))
-    if key:
-        cache.put(key, [document.to_json() for document in documents])
     return _environment(spec, documents, relative_inputs, from_cache=False)
+
+
+def store_render(plan: RenderPlan, env: RenderedEnvironment, settings: Settings) -> None:
+    """Cache a fresh render; the pipeline calls this only once the secrets stage found no
+    plaintext or leaked secret in it, so the cache never becomes a copy of a secret."""
+    if plan.cache_key and not env.from_cache and not env.failed:
+        documents = [Document(dict(r.body), r.origin).to_json() for r in env.resources]
+        RenderCache(settings.cache_dir).put(plan.cache_key, documents)
 
 
 def _since(started: float) -> float:
