@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest bench clean
+.PHONY: demo test lint typecheck pytest bench report clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,12 +20,20 @@ test: lint typecheck pytest
 lint: $(STAMP)
 	$(BIN)/ruff check validator tests
 	$(BIN)/ruff format --check validator tests
+	$(BIN)/actionlint
+	$(BIN)/zizmor --offline --quiet .github
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
 pytest: $(STAMP)
 	$(BIN)/pytest
+
+bench: $(STAMP)
+	$(BIN)/python -m bench.run
+
+report: $(STAMP)
+	$(BIN)/gitops-validator report --output compliance-report
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -48,3 +48,25 @@ class PolicyStage:
 
     def finish(self) -> list[Finding]:
         return self._engine.exception_findings()
+
+
+def compliance_inputs(settings: Settings) -> tuple[list[str], list[dict[str, object]]]:
+    """The policy controls in force and the exceptions file's entries, for the report."""
+    engine = policy.PolicyEngine.load(settings)
+    controls = sorted(
+        {p.name for env in settings.environments for p in engine.policies_for(env.name)}
+    )
+    entries = engine.exceptions.entries if engine.exceptions else []
+    return controls, [
+        {
+            "policy": entry.policy,
+            "environments": list(entry.environments),
+            "resources": [
+                {"kind": r.kind, "namespace": r.namespace, "name": r.name} for r in entry.resources
+            ],
+            "owner": entry.owner,
+            "reason": entry.reason,
+            "expires": entry.expires.isoformat(),
+        }
+        for entry in entries
+    ]

@@ -11,7 +11,8 @@ from validator import __version__, pipeline
 from validator.cli.exitcodes import ExitCode, for_report
 from validator.cli.outputs import parse_targets, write_targets
 from validator.model import Settings, UsageError
-from validator.report import manifest_stream
+from validator.report import load_previous, manifest_stream, write_compliance_report
+from validator.stages import compliance_inputs
 
 
 def validate(settings: Settings, args: argparse.Namespace) -> ExitCode:
@@ -43,6 +44,23 @@ def render(settings: Settings, args: argparse.Namespace) -> ExitCode:
         where = f"{finding.location.file}:{finding.location.line}: " if finding.location else ""
         print(f"gitops-validator: {where}{finding.message}", file=sys.stderr)
     return ExitCode.BLOCKING_FINDINGS if failed else ExitCode.OK
+
+
+def report(settings: Settings, args: argparse.Namespace) -> ExitCode:
+    """The scheduled compliance report: written whatever it finds, so the exit code is 0."""
+    result = pipeline.validate(settings)
+    previous = load_previous(Path(args.previous)) if args.previous else None
+    controls, exceptions = compliance_inputs(settings)
+    out_dir = Path(args.output)
+    written = write_compliance_report(
+        result, out_dir, previous=previous, exceptions=exceptions, controls=controls
+    )
+    counts = result.counts()
+    print(
+        f"compliance report: {len(written)} files in {out_dir} "
+        f"({counts['error']} errors, {counts['warning']} warnings, {counts['info']} info)"
+    )
+    return ExitCode.OK
 
 
 def _write(path: Path, text: str) -> None:

@@ -63,6 +63,11 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--output", help="directory for one <env>.yaml per environment")
     _add_render_flags(render)
 
+    report = sub.add_parser("report", help="write the compliance report (html, json, md)")
+    report.add_argument("--output", default="compliance-report", help="directory to write")
+    report.add_argument("--previous", help="an earlier report.json, for the trend")
+    _add_render_flags(report)
+
     envs = sub.add_parser("envs", help="list environments")
     envs.add_argument("--json", action="store_true", help="JSON list, e.g. for a CI matrix")
     add_policy_parser(sub)
@@ -121,6 +126,7 @@ def _dispatch(args: argparse.Namespace) -> ExitCode:
         "validate": commands.validate,
         "render": commands.render,
         "envs": commands.envs,
+        "report": commands.report,
         "policy": policy_command,
     }
     return handlers[args.command](settings, args)

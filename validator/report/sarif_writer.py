@@ -1,0 +1,184 @@
+"""SARIF 2.1.0 for GitHub code scanning, within its documented requirements and limits.
+
+GitHub keeps at most 25,000 results and 25,000 rules per run and rejects files over 10 MB
+gzip-compressed; beyond those we drop the least severe results and say so in a tool
+notification rather than have the whole upload refused.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Iterable
+from typing import Any, TextIO
+
+from validator import __version__
+from validator.model import Finding, RenderedEnvironment, Severity, ValidationReport
+from validator.report.describe import message_with_context
+from validator.report.markdown_writer import in_pr_mode
+from validator.report.rules import rule_text
+
+SARIF_SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
+MAX_RESULTS = 25_000
+MAX_RULES = 25_000
+MAX_GZIP_BYTES = 10 * 1024 * 1024
+MAX_DESCRIPTION = 1024  # shortDescription / fullDescription text
+FALLBACK_URI = "gitops-validator.yaml"
+
+_LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+# GitHub ranks security alerts by this score; only secrets findings are security findings.
+_SECURITY_SEVERITY = {Severity.ERROR: "8.0", Severity.WARNING: "5.0", Severity.INFO: "2.0"}
+
+
+def write_sarif(report: ValidationReport, stream: TextIO, color: bool = False) -> None:
+    json.dump(sarif_document(report), stream, indent=2)
+    stream.write("\n")
+
+
+def sarif_document(
+    report: ValidationReport,
+    *,
+    max_results: int = MAX_RESULTS,
+    max_gzip_bytes: int = MAX_GZIP_BYTES,
+) -> dict[str, Any]:
+    ranked = sorted(report.findings, key=lambda f: -f.severity.rank)
+    kept = ranked[: min(max_results, MAX_RESULTS)]
+    kept = _kept_rules(kept)
+    while True:
+        document = _document(report, kept, dropped=len(ranked) - len(kept))
+        if not kept or _gzip_size(document) <= max_gzip_bytes:
+            return document
+        kept = kept[: len(kept) // 2]
+
+
+def _kept_rules(findings: list[Finding]) -> list[Finding]:
+    """Drop findings of rules beyond the per-run rule limit (severity order is kept)."""
+    seen: set[str] = set()
+    kept = []
+    for finding in findings:
+        if finding.rule_id not in seen and len(seen) >= MAX_RULES:
+            continue
+        seen.add(finding.rule_id)
+        kept.append(finding)
+    return kept
+
+
+def _gzip_size(document: dict[str, Any]) -> int:
+    return len(gzip.compress(json.dumps(document, indent=2).encode(), compresslevel=6))
+
+
+def _document(report: ValidationReport, findings: list[Finding], dropped: int) -> dict[str, Any]:
+    pr_mode = in_pr_mode(report)
+    rules = _rules(findings)
+    index = {rule["id"]: i for i, rule in enumerate(rules)}
+    run: dict[str, Any] = {
+        "tool": {
+            "driver": {
+                "name": "gitops-validator",
+                "semanticVersion": __version__,
+                "version": __version__,
+                "rules": rules,
+            }
+        },
+        "results": [_result(report, f, index[f.rule_id], pr_mode) for f in findings],
+        "columnKind": "unicodeCodePoints",
+    }
+    if dropped:
+        run["invocations"] = [_truncation_note(dropped, len(findings))]
+    return {"$schema": SARIF_SCHEMA_URI, "version": "2.1.0", "runs": [run]}
+
+
+def _truncation_note(dropped: int, kept: int) -> dict[str, Any]:
+    text = (
+        f"{dropped} less severe findings were left out to stay within GitHub code scanning "
+        f"limits ({kept} kept); run `gitops-validator validate --format json` for all of them."
+    )
+    return {
+        "executionSuccessful": True,
+        "toolExecutionNotifications": [{"level": "warning", "message": {"text": text}}],
+    }
+
+
+def _rules(findings: Iterable[Finding]) -> list[dict[str, Any]]:
+    by_rule: dict[str, list[Finding]] = {}
+    for finding in findings:
+        by_rule.setdefault(finding.rule_id, []).append(finding)
+    return [_rule(rule_id, group) for rule_id, group in sorted(by_rule.items())]
+
+
+def _rule(rule_id: str, findings: list[Finding]) -> dict[str, Any]:
+    text = rule_text(rule_id, findings[0].message)
+    worst = max((f.severity for f in findings), key=lambda s: s.rank)
+    category = findings[0].category.value
+    properties: dict[str, Any] = {"tags": sorted({category, "kubernetes", "gitops"})}
+    if category == "secrets":
+        properties["tags"].append("security")
+        properties["security-severity"] = _SECURITY_SEVERITY[worst]
+    return {
+        "id": rule_id,
+        "name": _pascal(rule_id)[:255],
+        "shortDescription": {"text": text.short[:MAX_DESCRIPTION]},
+        "fullDescription": {"text": text.help[:MAX_DESCRIPTION]},
+        "help": {"text": text.help, "markdown": text.help},
+        "defaultConfiguration": {"level": _LEVELS[worst]},
+        "properties": properties,
+    }
+
+
+def _pascal(rule_id: str) -> str:
+    return "".join(part.capitalize() for part in rule_id.replace("_", "-").split("-") if part)
+
+
+def _result(
+    report: ValidationReport, finding: Finding, rule_index: int, pr_mode: bool
+) -> dict[str, Any]:
+    environments = {env.name: env for env in report.environments}
+    fingerprint = finding.fingerprint
+    result: dict[str, Any] = {
+        "ruleId": finding.rule_id,
+        "ruleIndex": rule_index,
+        "level": _LEVELS[finding.severity],
+        "message": {"text": message_with_context(finding)},
+        "locations": [_location(finding, environments)],
+        # Our fingerprint does not move with lines; GitHub reads only primaryLocationLineHash.
+        "partialFingerprints": {
+            "primaryLocationLineHash": fingerprint,
+            "gitopsValidatorFingerprint/v1": fingerprint,
+        },
+        "properties": {"category": finding.category.value},
+    }
+    if finding.environment:
+        result["properties"]["environment"] = finding.environment
+    if pr_mode:
+        result["baselineState"] = "new" if report.is_new(finding) else "unchanged"
+    if finding.resource:
+        result["properties"]["resource"] = finding.resource.to_json()
+    if finding.path:
+        result["properties"]["path"] = finding.path
+    return result
+
+
+def _location(finding: Finding, environments: dict[str, RenderedEnvironment]) -> dict[str, Any]:
+    if finding.location:
+        uri, line, column = finding.location.file, finding.location.line, finding.location.column
+    else:
+        uri, line, column = _fallback_file(finding, environments), 1, 1
+    return {
+        "physicalLocation": {
+            "artifactLocation": {"uri": uri},
+            "region": {"startLine": max(1, line), "startColumn": max(1, column)},
+        }
+    }
+
+
+def _fallback_file(finding: Finding, environments: dict[str, RenderedEnvironment]) -> str:
+    """GitHub needs a file for every result: the environment's own kustomization, else the
+    configuration file (the render records inputs, not which directory is the overlay)."""
+    env = environments.get(finding.environment or "")
+    if env:
+        own = sorted(
+            f for f in env.input_files if f.split("/")[-2:] == [env.name, "kustomization.yaml"]
+        )
+        if own:
+            return own[0]
+    return FALLBACK_URI
