@@ -144,3 +144,29 @@ def test_files_select_the_environments_that_read_them(make_repo, run_cli: RunCli
     unrelated = run_cli("validate", "--format", "json", "--files", "README.md", cwd=repo)
     assert unrelated.code == 0
     assert json.loads(unrelated.stdout)["environments"] == []
+
+
+def test_two_commits_against_head_parent(make_repo, run_cli: RunCli, tmp_path: Path) -> None:
+    repo = _repo(make_repo)
+    _prod_replicas(repo, 1)
+    _commit_all(repo, "scale prod down")
+    comment = tmp_path / "comment.md"
+    result = run_cli(
+        "validate",
+        "--changed-since",
+        "HEAD~1",
+        "--format",
+        "json",
+        "--format",
+        f"markdown={comment}",
+        cwd=repo,
+    )
+    assert result.code == 1, result.stderr
+    document = json.loads(result.stdout)
+    assert [env["name"] for env in document["environments"]] == ["prod"]
+    [finding] = document["findings"]
+    assert finding["ruleId"] == "replicas-may-not-halve"  # the rule saw oldObject
+    markdown = comment.read_text()
+    assert "<!-- gitops-validator -->" in markdown
+    assert "-  replicas: 4" in markdown
+    assert "+  replicas: 1" in markdown
