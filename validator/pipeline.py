@@ -33,7 +33,7 @@ from validator.render import (
     store_render,
 )
 from validator.report import manifest_stream, masked
-from validator.stages import PolicyStage, SecretsStage, Stage
+from validator.stages import PolicyStage, ReferencesStage, SecretsStage, Stage
 
 log = logging.getLogger("gitops_validator.pipeline")
 
@@ -50,6 +50,7 @@ class ValidateRequest:
     changed_since: str | None = None  # PR mode: the base revision
     files: tuple[str, ...] = ()  # pre-commit: only environments that read these files
     new_only: bool = False  # only findings absent at the base revision block
+    check_refs: bool = False  # ask Vault whether referenced secrets exist (metadata only)
 
 
 def select_environments(settings: Settings, names: Sequence[str]) -> tuple[EnvironmentSpec, ...]:
@@ -91,7 +92,8 @@ def validate(settings: Settings, request: ValidateRequest = ValidateRequest()) -
     if request.changed_since and plans:
         base_envs, base_findings = _validate_base(settings, request.changed_since, plans, changed)
         base_fingerprints = frozenset(f.fingerprint for f in base_findings)
-    rendered, findings = _validate_plans(settings, plans, base_envs, changed)
+    extra = (ReferencesStage,) if request.check_refs else ()
+    rendered, findings = _validate_plans(settings, plans, base_envs, changed, extra)
     return ValidationReport(
         environments=tuple(rendered),
         findings=tuple(findings),
@@ -107,9 +109,10 @@ def _validate_plans(
     plans: Sequence[RenderPlan],
     base_envs: Mapping[str, RenderedEnvironment],
     changed: set[str] | None,
+    extra_stages: Sequence[Callable[[Settings], Stage]] = (),
 ) -> tuple[list[RenderedEnvironment], list[Finding]]:
     rendered, findings = _render_plans(settings, plans)
-    stages = [make_stage(settings) for make_stage in STAGES]
+    stages = [make_stage(settings) for make_stage in (*STAGES, *extra_stages)]
     files = sorted(changed) if changed is not None else None
     for stage in stages:
         findings.extend(stage.check_repository(files))

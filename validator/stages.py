@@ -36,6 +36,25 @@ class SecretsStage:
         return []
 
 
+class ReferencesStage:
+    """`--check-refs`: every referenced Vault path and pinned version exists, values unread."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+
+    def check_repository(self, files: Iterable[str] | None) -> list[Finding]:
+        return []
+
+    def check_environment(self, env: RenderedEnvironment, old: OldResources) -> list[Finding]:
+        # Imported here: hvac costs start-up time that plain validation should not pay.
+        from validator.secrets.check_refs import check_references
+
+        return check_references(env.resources, self._settings)
+
+    def finish(self) -> list[Finding]:
+        return []
+
+
 class PolicyStage:
     def __init__(self, settings: Settings) -> None:
         self._engine = policy.PolicyEngine.load(settings)

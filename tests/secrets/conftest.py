@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import pytest
+from openbao_support import OpenBao, running_openbao
 from secrets_support import AgeKey, Encrypt, new_age_key, sops_binary
 
 
@@ -47,3 +48,16 @@ def encrypt(tmp_path_factory: pytest.TempPathFactory, dev_key: AgeKey) -> Encryp
         return result.stdout
 
     return run
+
+
+@pytest.fixture(scope="session")
+def openbao(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OpenBao]:
+    """A real OpenBao dev server on 127.0.0.1 for the whole session; always terminated."""
+    with running_openbao(tmp_path_factory.mktemp("openbao")) as bao:
+        yield bao
+
+
+@pytest.fixture(scope="session")
+def clean_home(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """HOME for resolver environments: no ~/.vault-token or sops key files of the developer."""
+    return str(tmp_path_factory.mktemp("home"))

@@ -7,10 +7,11 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pyrage
 
-from validator.model import EnvironmentSpec, SecretsSettings, Settings
+from validator.model import EnvironmentSpec, Resource, ResourceRef, SecretsSettings, Settings
 
 CANARY = "canary-7f3a9c1e-do-not-leak"
 
@@ -64,3 +65,24 @@ def write(root: Path, relative: str, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def make_resource(body: dict[str, Any], environment: str = "prod") -> Resource:
+    return Resource(ref=ResourceRef.of(body), body=body, environment=environment)
+
+
+def secret_body(
+    name: str = "db",
+    string_data: dict[str, str] | None = None,
+    data: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": name, "namespace": "shop"},
+    }
+    if string_data is not None:
+        body["stringData"] = string_data
+    if data is not None:
+        body["data"] = data
+    return body

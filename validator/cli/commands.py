@@ -24,6 +24,7 @@ def validate(settings: Settings, args: argparse.Namespace) -> ExitCode:
         changed_since=args.changed_since,
         files=tuple(args.files or ()),
         new_only=args.new_only,
+        check_refs=args.check_refs,
     )
     report = pipeline.validate(settings, request)
     write_targets(report, targets)

@@ -12,6 +12,11 @@ from validator.model import (
     ValidationReport,
     ValidatorError,
 )
+from validator.secrets.errors import (
+    VaultAuthenticationError,
+    VaultConfigurationError,
+    VaultUnreachableError,
+)
 
 
 class ExitCode(IntEnum):
@@ -28,6 +33,9 @@ class ExitCode(IntEnum):
 
 
 _BY_ERROR: tuple[tuple[type[ValidatorError], ExitCode], ...] = (
+    (VaultConfigurationError, ExitCode.INVALID_CONFIG),
+    (VaultUnreachableError, ExitCode.TOOL_MISSING),
+    (VaultAuthenticationError, ExitCode.TOOL_MISSING),
     (UsageError, ExitCode.USAGE),
     (ConfigError, ExitCode.INVALID_CONFIG),
     (ToolMissingError, ExitCode.TOOL_MISSING),

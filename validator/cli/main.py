@@ -51,6 +51,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--new-only", action="store_true", help="with --changed-since: only new findings block"
     )
     validate.add_argument(
+        "--check-refs",
+        action="store_true",
+        help="confirm referenced Vault secrets exist (reads metadata only; needs Vault login)",
+    )
+    validate.add_argument(
         "--files",
         nargs="*",
         metavar="FILE",

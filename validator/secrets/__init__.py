@@ -3,6 +3,12 @@
 Public entry points (the pipeline calls these):
 - `scan_repository(settings, files=None)`: SOPS files, forbidden files and leaks in sources;
 - `scan_environment(env, settings)`: plaintext Secrets, leaks and references in rendered objects.
+
+Apply time and `--check-refs` live in their own modules, so that validation never imports
+hvac (they are the only ones that contact Vault or decrypt):
+- `validator.secrets.vault.resolve_secrets(resources, settings, *, environ, timeout)`;
+- `validator.secrets.check_refs.check_references(resources, settings, *, environ, timeout)`;
+- their errors: `validator.secrets.errors` (all subclasses of `SecretResolutionError`).
 """
 
 from __future__ import annotations
@@ -13,7 +19,12 @@ from validator.secrets.findings import DEFAULT_HASH_SALT, salted_hash
 from validator.secrets.references import SecretReference, check_reference
 from validator.secrets.rendered import leaks, secret_plaintext
 from validator.secrets.rendered_refs import reference_findings
-from validator.secrets.repository import list_repository_files, scan_repository
+from validator.secrets.repository import (
+    baseline_path,
+    list_repository_files,
+    salt_for,
+    scan_repository,
+)
 
 __all__ = [
     "DEFAULT_BASELINE",
@@ -32,15 +43,19 @@ def scan_environment(
     env: RenderedEnvironment,
     settings: Settings,
     *,
-    hash_salt: str = DEFAULT_HASH_SALT,
+    hash_salt: str | None = None,
     baseline: str | None = None,
 ) -> list[Finding]:
-    """Secrets findings for the rendered objects of one environment (resource + JSON pointer)."""
-    accepted = load_baseline(settings.repo_root / (baseline or DEFAULT_BASELINE))
+    """Secrets findings for the rendered objects of one environment (resource + JSON pointer).
+
+    `hash_salt` and `baseline` default to `settings.secrets.hash_salt` / `.baseline`.
+    """
+    accepted = load_baseline(settings.repo_root / baseline_path(settings, baseline))
+    salt = salt_for(settings, hash_salt)
     findings: list[Finding] = []
     for resource in env.resources:
         if resource.body.get("kind") == "Secret":
-            findings.extend(secret_plaintext(resource, hash_salt))
-        findings.extend(leaks(resource, hash_salt))
+            findings.extend(secret_plaintext(resource, salt))
+        findings.extend(leaks(resource, salt))
         findings.extend(reference_findings(resource, settings.secrets, settings.repo_root))
     return [finding for finding in findings if not accepted.accepts(finding)]

@@ -37,13 +37,14 @@ def scan_repository(
     settings: Settings,
     files: Iterable[str] | None = None,
     *,
-    hash_salt: str = DEFAULT_HASH_SALT,
+    hash_salt: str | None = None,
     baseline: str | None = None,
 ) -> list[Finding]:
     """Secrets findings for repository files (git-tracked and non-ignored ones by default).
 
     `files` are repository-relative paths (e.g. only the changed ones in PR mode).
-    `baseline` is a repository-relative baseline file (default: DEFAULT_BASELINE).
+    `baseline` is a repository-relative baseline file and `hash_salt` the salt of value hashes;
+    each defaults to `settings.secrets` (`baseline`, `hash_salt`), then to the built-in default.
     """
     root = settings.repo_root
     context = SopsContext(
@@ -51,12 +52,23 @@ def scan_repository(
         sops_config=settings.secrets.sops_config,
         allowed_key_providers=settings.secrets.allowed_key_providers,
     )
-    accepted = load_baseline(root / (baseline or DEFAULT_BASELINE))
+    accepted = load_baseline(root / baseline_path(settings, baseline))
+    salt = salt_for(settings, hash_salt)
     paths = sorted(set(files)) if files is not None else list_repository_files(root)
     findings: list[Finding] = []
     for path in paths:
-        findings.extend(_scan_file(root, path, context, hash_salt, accepted))
+        findings.extend(_scan_file(root, path, context, salt, accepted))
     return findings
+
+
+def baseline_path(settings: Settings, baseline: str | None) -> str:
+    """The keyword, else `secrets.baseline` from the config, else DEFAULT_BASELINE."""
+    return baseline or settings.secrets.baseline or DEFAULT_BASELINE
+
+
+def salt_for(settings: Settings, hash_salt: str | None) -> str:
+    """The keyword, else GITOPS_VALIDATOR_SECRETS_HASH_SALT (via settings), else the default."""
+    return hash_salt or settings.secrets.hash_salt or DEFAULT_HASH_SALT
 
 
 def list_repository_files(root: Path) -> list[str]:

@@ -17,26 +17,26 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from validator.model import ToolMissingError, ValidatorError
+from validator.model import ToolMissingError
+from validator.secrets.errors import (
+    SecretResolutionError,
+    SopsCiphertextError,
+    SopsKeyUnavailableError,
+    SopsMacMismatchError,
+)
+
+__all__ = [
+    "SecretResolutionError",
+    "SopsCiphertextError",
+    "SopsKeyUnavailableError",
+    "SopsMacMismatchError",
+    "decrypt_object",
+    "decrypt_sops",
+    "find_sops",
+]
 
 STORES = frozenset({"yaml", "json", "dotenv", "ini", "binary"})
 TIMEOUT_SECONDS = 60
-
-
-class SecretResolutionError(ValidatorError):
-    """Decryption failed; the message names the input and the cause, never a value."""
-
-
-class SopsKeyUnavailableError(SecretResolutionError):
-    pass
-
-
-class SopsMacMismatchError(SecretResolutionError):
-    pass
-
-
-class SopsCiphertextError(SecretResolutionError):
-    pass
 
 
 def find_sops() -> str:
@@ -74,11 +74,13 @@ def decrypt_sops(
     env: Mapping[str, str] | None = None,
     hc_vault_allowlist: str = "none",
     sops: str | None = None,
+    base_env: Mapping[str, str] | None = None,
 ) -> bytes:
     """Decrypt one SOPS document held in memory; MAC verified (never `--ignore-mac`).
 
-    `env` adds key material (e.g. SOPS_AGE_KEY) for this call only. `hc_vault_allowlist` is
-    passed as SOPS_HC_VAULT_ALLOWLIST so file metadata cannot send a Vault token elsewhere.
+    `env` adds key material (e.g. SOPS_AGE_KEY) for this call only, on top of `base_env`
+    (default: this process' environment). `hc_vault_allowlist` is passed as
+    SOPS_HC_VAULT_ALLOWLIST so file metadata cannot send a Vault token elsewhere.
     """
     if store not in STORES or (output_store is not None and output_store not in STORES):
         raise SecretResolutionError(f"{label}: unknown sops store {store!r}")
@@ -91,7 +93,8 @@ def decrypt_sops(
         "--output-type",
         output_store or store,
     ]
-    child_env = {**os.environ, **(env or {}), "SOPS_HC_VAULT_ALLOWLIST": hc_vault_allowlist}
+    inherited = os.environ if base_env is None else base_env
+    child_env = {**inherited, **(env or {}), "SOPS_HC_VAULT_ALLOWLIST": hc_vault_allowlist}
     try:
         result = subprocess.run(
             command, input=data, capture_output=True, env=child_env, timeout=TIMEOUT_SECONDS
