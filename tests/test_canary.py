@@ -90,12 +90,16 @@ def test_no_command_leaks_a_secret_value(
     scratch = tmp_path / "tmpdir"
     scratch.mkdir()
     reports = tmp_path / "reports"
-    env = {"TMPDIR": str(scratch)}
+    env = {"TMPDIR": str(scratch), "GITHUB_STEP_SUMMARY": str(reports / "summary.md")}
+    reports.mkdir()
     commands = [
         ("validate",),
         ("-vv", "validate", "--format", "json"),
         ("validate", "--format", f"json={reports / 'out.json'}", "--format", "text"),
         ("-v", "validate"),  # warm cache
+        ("validate", "--format", "sarif", "--format", f"junit={reports / 'junit.xml'}"),
+        ("validate", "--format", "github", "--format", f"markdown={reports / 'comment.md'}"),
+        ("report", "--output", str(reports / "compliance")),
         ("render",),
         ("render", "--output", str(reports / "rendered")),
         ("envs", "--json"),
