@@ -230,6 +230,15 @@ class SecretsSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class ApplySettings:
+    # Field rules: [{kind?, name?, namespace?, paths: [JSON pointer, ...]}], globs allowed.
+    ignore: tuple[Mapping[str, Any], ...] = ()  # drift never reported or corrected there
+    sensitive: tuple[Mapping[str, Any], ...] = ()  # values masked in drift output
+    max_deletions: int | None = 10
+    prune_kinds: tuple[str, ...] = ()  # protected kinds (Namespace, CRD, PV) that may be pruned
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     repo_root: Path
     config_file: Path | None
@@ -238,6 +247,7 @@ class Settings:
     policies: PolicySettings = PolicySettings()
     schema: SchemaSettings = SchemaSettings()
     secrets: SecretsSettings = SecretsSettings()
+    apply: ApplySettings = ApplySettings()
     cache_dir: Path = Path(".cache")
     use_cache: bool = True
     jobs: int = 2

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import IntEnum
 
+from validator.apply import ApplyError
+from validator.bundle import BundleError, BundleRefusedError, BundleVerificationError
 from validator.model import (
     ConfigError,
     NothingToValidateError,
@@ -13,6 +15,7 @@ from validator.model import (
     ValidatorError,
 )
 from validator.secrets.errors import (
+    SecretResolutionError,
     VaultAuthenticationError,
     VaultConfigurationError,
     VaultUnreachableError,
@@ -36,6 +39,11 @@ _BY_ERROR: tuple[tuple[type[ValidatorError], ExitCode], ...] = (
     (VaultConfigurationError, ExitCode.INVALID_CONFIG),
     (VaultUnreachableError, ExitCode.TOOL_MISSING),
     (VaultAuthenticationError, ExitCode.TOOL_MISSING),
+    (BundleRefusedError, ExitCode.BLOCKING_FINDINGS),
+    (BundleVerificationError, ExitCode.BUNDLE_VERIFICATION),
+    (BundleError, ExitCode.USAGE),
+    (ApplyError, ExitCode.APPLY_OR_DRIFT),
+    (SecretResolutionError, ExitCode.APPLY_OR_DRIFT),
     (UsageError, ExitCode.USAGE),
     (ConfigError, ExitCode.INVALID_CONFIG),
     (ToolMissingError, ExitCode.TOOL_MISSING),

@@ -10,7 +10,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from validator import __version__
-from validator.cli import commands
+from validator.cli import commands, delivery_commands
+from validator.cli.delivery_commands import add_delivery_parsers
 from validator.cli.doctor import doctor
 from validator.cli.exitcodes import ExitCode, for_error
 from validator.cli.policy_commands import add_policy_parser, policy_command
@@ -76,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     envs = sub.add_parser("envs", help="list environments")
     envs.add_argument("--json", action="store_true", help="JSON list, e.g. for a CI matrix")
     add_policy_parser(sub)
+    add_delivery_parsers(sub)
     sub.add_parser("doctor", help="check external tools and the configuration")
     return parser
 
@@ -132,6 +134,10 @@ def _dispatch(args: argparse.Namespace) -> ExitCode:
         "render": commands.render,
         "envs": commands.envs,
         "report": commands.report,
+        "bundle": delivery_commands.bundle,
+        "apply": delivery_commands.apply_command,
+        "drift": delivery_commands.drift,
+        "reconcile": delivery_commands.reconcile,
         "policy": policy_command,
     }
     return handlers[args.command](settings, args)

@@ -12,6 +12,7 @@ from typing import Any
 from validator.config.discover import find_config, find_git_root
 from validator.config.load import load_config_file
 from validator.model import (
+    ApplySettings,
     ConfigError,
     EnvironmentSpec,
     HelmSpec,
@@ -69,6 +70,7 @@ def resolve_settings(
             exceptions=policies.get("exceptions"),
         ),
         schema=_schema(raw.get("schema", {})),
+        apply=_apply(raw.get("apply", {})),
         secrets=_secrets(raw.get("secrets", {}), environ.get(ENV_PREFIX + "SECRETS_HASH_SALT")),
         cache_dir=Path(layered.pick("cache_dir", "CACHE_DIR", None) or _default_cache_dir()),
         use_cache=not _truthy(layered.pick("no_cache", "NO_CACHE", None)),
@@ -143,6 +145,15 @@ def _schema(raw: Mapping[str, Any]) -> SchemaSettings:
     return SchemaSettings(
         crd_paths=tuple(raw.get("crdPaths", ())),
         ignore_groups=tuple(raw.get("ignoreGroups", ())),
+    )
+
+
+def _apply(raw: Mapping[str, Any]) -> ApplySettings:
+    return ApplySettings(
+        ignore=tuple(raw.get("ignore", ())),
+        sensitive=tuple(raw.get("sensitive", ())),
+        max_deletions=raw.get("maxDeletions", 10),
+        prune_kinds=tuple(raw.get("pruneKinds", ())),
     )
 
 

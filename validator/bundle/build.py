@@ -1,0 +1,138 @@
+"""Write a bundle: one canonical file per rendered object (secrets still encrypted), bundle.json."""
+
+from __future__ import annotations
+
+import io
+import os
+import tarfile
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import validator
+from validator.bundle.manifest import (
+    MANIFEST_FILE,
+    OBJECTS_DIR,
+    BundleError,
+    BundleManifest,
+    BundleObject,
+    BundleRefusedError,
+    object_bytes,
+    object_file_name,
+    sha256_hex,
+)
+from validator.model import Finding, RenderedEnvironment, Severity, ValidationReport
+
+
+def findings_summary(env: RenderedEnvironment, report: ValidationReport) -> dict[str, Any]:
+    """Counts per severity of the findings that concern `env` (its own and repository-wide)."""
+    relevant = _relevant_findings(env, report)
+    counts = {severity.value: 0 for severity in Severity}
+    for finding in relevant:
+        counts[finding.severity.value] += 1
+    blocking = _blocking(relevant, report.fail_on) or env.failed
+    return {**counts, "failOn": report.fail_on, "blocking": blocking}
+
+
+def build_bundle(
+    env: RenderedEnvironment,
+    report: ValidationReport,
+    out_dir: Path,
+    *,
+    git_revision: str | None,
+    config_digest: str,
+) -> BundleManifest:
+    """Write `env`'s objects and bundle.json into `out_dir` (must be absent or empty).
+
+    Raises BundleRefusedError when validation blocks this environment: a bundle is a promise
+    that the objects passed the gate, so it is never written for a failing environment.
+    """
+    summary = findings_summary(env, report)
+    if summary["blocking"]:
+        raise BundleRefusedError(
+            f"environment {env.name!r} has blocking findings "
+            f"({summary['error']} error, {summary['warning']} warning, fail-on "
+            f"{report.fail_on}); no bundle written"
+        )
+    files: dict[str, bytes] = {}
+    entries: list[BundleObject] = []
+    for resource in env.resources:
+        name = object_file_name(resource.ref)
+        if name in files:
+            raise BundleError(f"environment {env.name!r} renders {resource.ref.key} twice")
+        data = object_bytes(resource.body)
+        files[name] = data
+        entries.append(BundleObject(file=name, ref=resource.ref, sha256=sha256_hex(data)))
+    manifest = BundleManifest(
+        tool_version=validator.__version__,
+        environment=env.name,
+        kubernetes_version=env.kubernetes_version,
+        git_revision=git_revision,
+        config_digest=config_digest,
+        objects=tuple(entries),
+        findings=summary,
+    )
+    manifest = _with_digest(manifest)
+    _write_directory(out_dir, {**files, MANIFEST_FILE: manifest.to_bytes()})
+    return manifest
+
+
+def write_archive(bundle_dir: Path, archive: Path) -> Path:
+    """Pack a bundle directory into a reproducible `.tar.gz` (sorted, zero mtimes and owners)."""
+    objects = sorted(f"{OBJECTS_DIR}/{path.name}" for path in (bundle_dir / OBJECTS_DIR).iterdir())
+    names = [MANIFEST_FILE, *objects]
+    with tarfile.open(archive, "w:gz", format=tarfile.PAX_FORMAT) as tar:
+        for name in names:
+            data = (bundle_dir / name).read_bytes()
+            info = tarfile.TarInfo(name)
+            info.size, info.mode, info.mtime = len(data), 0o644, 0
+            tar.addfile(info, io.BytesIO(data))
+    return archive
+
+
+def _with_digest(manifest: BundleManifest) -> BundleManifest:
+    return BundleManifest(
+        tool_version=manifest.tool_version,
+        environment=manifest.environment,
+        kubernetes_version=manifest.kubernetes_version,
+        git_revision=manifest.git_revision,
+        config_digest=manifest.config_digest,
+        objects=manifest.objects,
+        findings=manifest.findings,
+        digest=manifest.computed_digest(),
+    )
+
+
+def _relevant_findings(env: RenderedEnvironment, report: ValidationReport) -> list[Finding]:
+    seen: dict[str, Finding] = {}
+    for finding in (*report.findings, *env.findings):
+        if finding.environment in (None, env.name):
+            seen.setdefault(finding.fingerprint, finding)
+    return list(seen.values())
+
+
+def _blocking(findings: Iterable[Finding], fail_on: str) -> bool:
+    if fail_on == "never":
+        return False
+    threshold = Severity(fail_on).rank
+    return any(finding.severity.rank >= threshold for finding in findings)
+
+
+def _write_directory(out_dir: Path, files: dict[str, bytes]) -> None:
+    if out_dir.exists() and (not out_dir.is_dir() or any(out_dir.iterdir())):
+        raise BundleError(f"{out_dir}: output must be a new or empty directory")
+    (out_dir / OBJECTS_DIR).mkdir(parents=True, exist_ok=True)
+    for name, data in sorted(files.items()):
+        _write_atomically(out_dir / name, data)
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,133 @@
+"""`bundle`, `apply`, `drift` and `reconcile`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from validator import apply, delivery
+from validator.cli.exitcodes import ExitCode
+from validator.model import Settings
+
+
+def bundle(settings: Settings, args: argparse.Namespace) -> ExitCode:
+    manifest = delivery.bundle_environment(settings, args.env, Path(args.output))
+    print(f"bundle {args.output}: environment {args.env}, {len(manifest.objects)} objects")
+    return ExitCode.OK
+
+
+def apply_command(settings: Settings, args: argparse.Namespace) -> ExitCode:
+    options = delivery.apply_options(
+        settings,
+        dry_run=args.dry_run,
+        prune=args.prune,
+        max_deletions=args.max_deletions,
+        **_health(args),
+    )
+    report = delivery.run_bundle(settings, Path(args.bundle), _target(args), options)
+    _print_report(report, args.report)
+    return ExitCode.APPLY_OR_DRIFT if report.failed else ExitCode.OK
+
+
+def drift(settings: Settings, args: argparse.Namespace) -> ExitCode:
+    options = delivery.apply_options(settings)
+    report = delivery.run_bundle(
+        settings, Path(args.bundle), _target(args), options, drift_only=True
+    )
+    _print_report(report, args.report)
+    return ExitCode.APPLY_OR_DRIFT if report.drift_remains else ExitCode.OK
+
+
+def reconcile(settings: Settings, args: argparse.Namespace) -> ExitCode:
+    options = delivery.apply_options(
+        settings, prune=args.prune, max_deletions=args.max_deletions, **_health(args)
+    )
+    interval = delivery.parse_interval(args.interval)
+    summary = apply.reconcile(
+        lambda: delivery.reconcile_once(settings, args.env, _target(args), options),
+        interval=interval,
+        max_iterations=args.max_iterations,
+        # A failed iteration is logged (a warning) by the loop itself.
+        on_result=lambda number, report: _print_report(report, args.report, iteration=number),
+    )
+    return ExitCode.APPLY_OR_DRIFT if summary.failures else ExitCode.OK
+
+
+def _health(args: argparse.Namespace) -> dict[str, object]:
+    return {"wait_for_health": not args.no_wait, "health_timeout": args.health_timeout}
+
+
+def _target(args: argparse.Namespace) -> delivery.ClusterTarget:
+    kubeconfig = Path(args.kubeconfig) if args.kubeconfig else None
+    return delivery.ClusterTarget(kubeconfig=kubeconfig, context=args.context)
+
+
+def _print_report(
+    report: apply.ApplyReport, path: str | None, iteration: int | None = None
+) -> None:
+    prefix = f"[{iteration}] " if iteration is not None else ""
+    for result in report.objects:
+        ref = result.ref
+        where = f"{ref.namespace}/{ref.name}" if ref.namespace else ref.name
+        print(f"{prefix}{result.action.value:<10} {ref.kind} {where}")
+        for field in result.drift:
+            manager = f" (last written by {field.manager})" if field.manager else ""
+            before, after = json.dumps(field.before), json.dumps(field.after)
+            print(f"{prefix}    {field.path}: {before} -> {after}{manager}")
+        if result.error:
+            print(f"{prefix}    error: {result.error}")
+    for ref in report.prune.deleted:
+        print(f"{prefix}pruned     {ref.kind} {ref.namespace or ''}/{ref.name}")
+    for note in (report.prune.refused, report.prune.aborted, *report.errors):
+        if note:
+            print(f"{prefix}note: {note}")
+    for health in report.health:
+        if not health.healthy:
+            print(f"{prefix}unhealthy  {health.ref.kind} {health.ref.name}: {health.message}")
+    summary = report.to_json()["summary"]
+    print(
+        f"{prefix}{report.mode} {report.environment}: {summary['drifted']} drifted, "
+        f"{summary['pruned']} pruned, {summary['unhealthy']} unhealthy, "
+        f"{'FAILED' if report.failed else 'ok'}"
+    )
+    if path:
+        apply.write_report(report, Path(path))
+
+
+def add_delivery_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    make = sub.add_parser("bundle", help="write a verified bundle of one environment")
+    make.add_argument("--env", required=True)
+    make.add_argument("--output", required=True, help="a new or empty directory")
+
+    run = sub.add_parser("apply", help="apply a verified bundle (server-side apply)")
+    run.add_argument("bundle", help="bundle directory or .tar.gz")
+    _cluster_flags(run)
+    run.add_argument("--dry-run", action="store_true", help="plan only; change nothing")
+    _prune_flags(run)
+
+    check = sub.add_parser("drift", help="report drift between a bundle and the cluster")
+    check.add_argument("bundle")
+    _cluster_flags(check)
+
+    loop = sub.add_parser("reconcile", help="render, validate, bundle and apply in a loop")
+    loop.add_argument("--env", required=True)
+    loop.add_argument("--interval", default="5m", help="e.g. 30s, 5m, 1h")
+    loop.add_argument("--max-iterations", type=int, default=None, help="stop after N runs")
+    _cluster_flags(loop)
+    _prune_flags(loop)
+
+
+def _cluster_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--context", help="kubeconfig context")
+    parser.add_argument("--kubeconfig", help="kubeconfig file (default: $KUBECONFIG)")
+    parser.add_argument("--report", help="write the run's JSON report here")
+
+
+def _prune_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--no-wait", action="store_true", help="do not wait for health")
+    parser.add_argument(
+        "--health-timeout", type=float, default=120.0, metavar="SECONDS", help="default 120"
+    )
+    parser.add_argument("--prune", action="store_true", help="delete objects that left the bundle")
+    parser.add_argument("--max-deletions", type=int, default=None, help="deletion budget")
