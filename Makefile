@@ -18,8 +18,8 @@ demo: $(STAMP)
 test: lint typecheck pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check validator tests
-	$(BIN)/ruff format --check validator tests
+	$(BIN)/ruff check validator tests bench
+	$(BIN)/ruff format --check validator tests bench
 	$(BIN)/actionlint
 	$(BIN)/zizmor --offline --quiet .github
 

@@ -33,7 +33,7 @@ from validator.render import (
     store_render,
 )
 from validator.report import manifest_stream, masked
-from validator.stages import PolicyStage, ReferencesStage, SecretsStage, Stage
+from validator.stages import PolicyStage, ReferencesStage, SchemaStage, SecretsStage, Stage
 
 log = logging.getLogger("gitops_validator.pipeline")
 
@@ -41,7 +41,7 @@ log = logging.getLogger("gitops_validator.pipeline")
 SECRET_VALUE_RULES = frozenset({"secret-plaintext", "secret-leak"})
 
 # The stages after render, in pipeline order; each is built once per run from the settings.
-STAGES: tuple[Callable[[Settings], Stage], ...] = (SecretsStage, PolicyStage)
+STAGES: tuple[Callable[[Settings], Stage], ...] = (SecretsStage, SchemaStage, PolicyStage)
 
 
 @dataclass(frozen=True, slots=True)

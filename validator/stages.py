@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Protocol
 
-from validator import policy, secrets
+from validator import policy, schema, secrets
 from validator.model import Finding, RenderedEnvironment, Resource, Settings
 
 OldResources = Mapping[str, Resource]  # the same objects at the base revision, by ResourceRef.key
@@ -50,6 +50,21 @@ class ReferencesStage:
         from validator.secrets.check_refs import check_references
 
         return check_references(env.resources, self._settings)
+
+    def finish(self) -> list[Finding]:
+        return []
+
+
+class SchemaStage:
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._validator = schema.SchemaValidator()  # compiled schemas shared by environments
+
+    def check_repository(self, files: Iterable[str] | None) -> list[Finding]:
+        return []
+
+    def check_environment(self, env: RenderedEnvironment, old: OldResources) -> list[Finding]:
+        return self._validator.validate(env, self._settings, old)
 
     def finish(self) -> list[Finding]:
         return []

@@ -1,0 +1,295 @@
+"""A synthetic GitOps corpus: N environments x M objects with a realistic mix and a few percent
+of deliberate violations. Yields objects in memory, or writes a Kustomize repository on disk
+(one overlay per environment whose kustomization.yaml lists its resource files).
+
+    .venv/bin/python -m bench.corpus --envs 3 --objects 500 --output /tmp/corpus
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import random
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+Body = dict[str, Any]
+
+# Kind → share of the objects of an environment (the CRD itself is added once per environment).
+MIX = {
+    "Deployment": 0.34,
+    "Service": 0.20,
+    "ConfigMap": 0.14,
+    "StatefulSet": 0.08,
+    "Ingress": 0.08,
+    "Secret": 0.08,
+    "Widget": 0.08,
+}
+VIOLATIONS = ("wrong-type", "unknown-field", "long-label", "selector", "removed-api", "cel-rule")
+
+
+def _labels(name: str) -> dict[str, str]:
+    return {"app.kubernetes.io/name": name, "app.kubernetes.io/part-of": "shop", "tier": "web"}
+
+
+def _pod_template(name: str, rng: random.Random) -> Body:
+    return {
+        "metadata": {"labels": {"app": name}},
+        "spec": {
+            "containers": [
+                {
+                    "name": "app",
+                    "image": f"registry.example.com/{name}:1.{rng.randint(0, 40)}.0",
+                    "ports": [{"containerPort": 8080, "name": "http"}],
+                    "env": [{"name": "LOG_LEVEL", "value": "info"}],
+                    "resources": {
+                        "requests": {"cpu": "100m", "memory": "128Mi"},
+                        "limits": {"cpu": "500m", "memory": "256Mi"},
+                    },
+                    "readinessProbe": {"httpGet": {"path": "/ready", "port": "http"}},
+                    "securityContext": {"runAsNonRoot": True, "allowPrivilegeEscalation": False},
+                }
+            ]
+        },
+    }
+
+
+def deployment(name: str, namespace: str, rng: random.Random) -> Body:
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": name, "namespace": namespace, "labels": _labels(name)},
+        "spec": {
+            "replicas": rng.randint(1, 5),
+            "selector": {"matchLabels": {"app": name}},
+            "template": _pod_template(name, rng),
+        },
+    }
+
+
+def stateful_set(name: str, namespace: str, rng: random.Random) -> Body:
+    body = deployment(name, namespace, rng)
+    body["kind"] = "StatefulSet"
+    body["spec"]["serviceName"] = name
+    return body
+
+
+def service(name: str, namespace: str, rng: random.Random) -> Body:
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": name, "namespace": namespace, "labels": _labels(name)},
+        "spec": {
+            "selector": {"app": name},
+            "ports": [{"name": "http", "port": 80, "targetPort": "http"}],
+        },
+    }
+
+
+def ingress(name: str, namespace: str, rng: random.Random) -> Body:
+    backend = {"service": {"name": name, "port": {"number": 80}}}
+    path = {"path": "/", "pathType": "Prefix", "backend": backend}
+    rule = {"host": f"{name}.example.com", "http": {"paths": [path]}}
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": {"ingressClassName": "nginx", "rules": [rule]},
+    }
+
+
+def config_map(name: str, namespace: str, rng: random.Random) -> Body:
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": name, "namespace": namespace},
+        "data": {"settings.json": json.dumps({"feature": rng.random() > 0.5})},
+    }
+
+
+def _fake_enc(rng: random.Random, size: int = 24) -> str:
+    """An `ENC[...]` value of SOPS's shape; the ciphertext is random bytes, nothing encrypted."""
+
+    def b64(n: int) -> str:
+        return base64.b64encode(rng.randbytes(n)).decode()
+
+    return f"ENC[AES256_GCM,data:{b64(size)},iv:{b64(32)},tag:{b64(16)},type:str]"
+
+
+def sops_secret(name: str, namespace: str, rng: random.Random) -> Body:
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": name, "namespace": namespace},
+        "type": "Opaque",
+        "data": {"username": _fake_enc(rng), "password": _fake_enc(rng)},
+        "sops": {
+            "age": [
+                {
+                    "recipient": "age1benchbenchbenchbenchbenchbenchbenchbenchbenchbenchbench",
+                    "enc": (
+                        "-----BEGIN AGE ENCRYPTED FILE-----\nYmVuY2g=\n"
+                        "-----END AGE ENCRYPTED FILE-----\n"
+                    ),
+                }
+            ],
+            "lastmodified": "2026-01-01T00:00:00Z",
+            "mac": _fake_enc(rng, 128),  # the MAC is a SHA-512 hex digest: 128 bytes
+            "encrypted_regex": "^(data|stringData)$",
+            "version": "3.11.0",
+        },
+    }
+
+
+def widget(name: str, namespace: str, rng: random.Random) -> Body:
+    return {
+        "apiVersion": "example.com/v1",
+        "kind": "Widget",
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": {"replicas": rng.randint(1, 3), "maxReplicas": 5, "size": "small"},
+    }
+
+
+def widget_crd() -> Body:
+    spec = {
+        "type": "object",
+        "required": ["replicas"],
+        "x-kubernetes-validations": [
+            {"rule": "self.replicas <= self.maxReplicas", "message": "replicas exceeds maxReplicas"}
+        ],
+        "properties": {
+            "replicas": {"type": "integer", "minimum": 0},
+            "maxReplicas": {"type": "integer"},
+            "size": {"type": "string", "enum": ["small", "large"]},
+        },
+    }
+    return {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": "widgets.example.com"},
+        "spec": {
+            "group": "example.com",
+            "scope": "Namespaced",
+            "names": {
+                "kind": "Widget",
+                "plural": "widgets",
+                "singular": "widget",
+                "listKind": "WidgetList",
+            },
+            "versions": [
+                {
+                    "name": "v1",
+                    "served": True,
+                    "storage": True,
+                    "schema": {"openAPIV3Schema": {"type": "object", "properties": {"spec": spec}}},
+                }
+            ],
+        },
+    }
+
+
+BUILDERS = {
+    "Deployment": deployment,
+    "StatefulSet": stateful_set,
+    "Service": service,
+    "Ingress": ingress,
+    "ConfigMap": config_map,
+    "Secret": sops_secret,
+    "Widget": widget,
+}
+
+
+def violate(body: Body, violation: str) -> None:
+    """Break `body` the way people do; each violation is one the schema stage must report."""
+    spec = body.get("spec", {})
+    if violation == "wrong-type" and "replicas" in spec:
+        spec["replicas"] = "two"
+    elif violation == "selector" and "selector" in spec and "template" in spec:
+        spec["selector"] = {"matchLabels": {"app": "somebody-else"}}
+    elif violation == "removed-api" and body["kind"] == "Ingress":
+        body["apiVersion"] = "extensions/v1beta1"
+    elif violation == "cel-rule" and body["kind"] == "Widget":
+        spec["replicas"] = 9
+    elif violation == "long-label":
+        body["metadata"].setdefault("labels", {})["owner"] = "x" * 70
+    else:
+        body["metadata"]["unexpectedField"] = True
+
+
+def environment_objects(
+    env: str, count: int, violation_rate: float = 0.03, seed: int = 0
+) -> list[Body]:
+    """The CRD plus `count` objects of one environment."""
+    rng = random.Random(f"{seed}:{env}")
+    kinds = rng.choices(list(MIX), weights=list(MIX.values()), k=count)
+    objects = [widget_crd()]
+    for index, kind in enumerate(kinds):
+        body = BUILDERS[kind](f"{kind.lower()}-{index}", f"team-{index % 7}", rng)
+        if rng.random() < violation_rate:
+            violate(body, rng.choice(VIOLATIONS))
+        objects.append(body)
+    return objects
+
+
+def corpus(
+    envs: int, objects: int, violation_rate: float = 0.03
+) -> Iterator[tuple[str, list[Body]]]:
+    for index in range(envs):
+        name = f"env{index}"
+        yield name, environment_objects(name, objects, violation_rate)
+
+
+def deployments(count: int, violation_rate: float = 0.0, seed: int = 0) -> list[Body]:
+    rng = random.Random(seed)
+    bodies = [deployment(f"web-{i}", f"team-{i % 7}", rng) for i in range(count)]
+    for body in bodies:
+        if rng.random() < violation_rate:
+            violate(body, rng.choice(("wrong-type", "unknown-field", "long-label", "selector")))
+    return bodies
+
+
+def write_repo(root: Path, envs: int, objects: int, violation_rate: float = 0.03) -> list[str]:
+    """A Kustomize repository: overlays/<env>/ with one file per kind and a kustomization.yaml,
+    plus gitops-validator.yaml. JSON is valid YAML and keeps the writer dependency-free."""
+    names = []
+    for env, bodies in corpus(envs, objects, violation_rate):
+        overlay = root / "overlays" / env
+        overlay.mkdir(parents=True, exist_ok=True)
+        by_kind: dict[str, list[Body]] = {}
+        for body in bodies:
+            by_kind.setdefault(body["kind"].lower(), []).append(body)
+        files = []
+        for kind, items in sorted(by_kind.items()):
+            file = f"{kind}s.yaml"
+            (overlay / file).write_text("".join(f"---\n{json.dumps(item)}\n" for item in items))
+            files.append(file)
+        resources = "".join(f"  - {file}\n" for file in files)
+        (overlay / "kustomization.yaml").write_text(
+            "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
+            f"resources:\n{resources}"
+        )
+        names.append(env)
+    environments = "".join(f"  {env}: {{path: overlays/{env}}}\n" for env in names)
+    (root / "gitops-validator.yaml").write_text(
+        f'kubernetesVersion: "1.33"\nenvironments:\n{environments}'
+    )
+    return names
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--envs", type=int, default=3)
+    parser.add_argument("--objects", type=int, default=500, help="objects per environment")
+    parser.add_argument("--violations", type=float, default=0.03, help="share of broken objects")
+    parser.add_argument("--output", type=Path, required=True)
+    args = parser.parse_args()
+    envs = write_repo(args.output, args.envs, args.objects, args.violations)
+    print(f"wrote {len(envs)} environments x {args.objects} objects to {args.output}")
+
+
+if __name__ == "__main__":
+    main()

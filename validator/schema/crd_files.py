@@ -1,0 +1,82 @@
+"""CustomResourceDefinitions from `schema.crdPaths`: repository-relative files or directories
+holding CRDs that are installed out of band (by a Helm chart of an operator, say)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml_rs
+
+CRD_API_VERSION = "apiextensions.k8s.io/v1"
+_SUFFIXES = (".yaml", ".yml", ".json")
+_MAX_FILE_BYTES = 20 * 1024 * 1024  # CRD bundles are large (cert-manager ~1 MB), not this large
+
+
+@dataclass(frozen=True, slots=True)
+class CrdDocument:
+    file: str  # repository-relative posix path
+    body: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class CrdFileProblem:
+    file: str
+    message: str
+
+
+def _files(repo_root: Path, entry: str) -> Iterator[Path]:
+    path = (repo_root / entry).resolve()
+    if path.is_dir():
+        yield from sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in _SUFFIXES)
+    else:
+        yield path
+
+
+def _relative(repo_root: Path, path: Path) -> str | None:
+    try:
+        return path.relative_to(repo_root.resolve()).as_posix()
+    except ValueError:
+        return None
+
+
+def read_crd_file(repo_root: Path, path: Path) -> tuple[list[CrdDocument], list[CrdFileProblem]]:
+    name = _relative(repo_root, path)
+    if name is None:
+        return [], [CrdFileProblem(path.name, "CRD path leaves the repository; not read")]
+    try:
+        if path.stat().st_size > _MAX_FILE_BYTES:
+            return [], [CrdFileProblem(name, "CRD file is larger than 20 MB; not read")]
+        text = path.read_text(encoding="utf-8")
+        loaded = yaml_rs.loads(text, parse_datetime=False)
+    except FileNotFoundError:
+        return [], [CrdFileProblem(name, "schema.crdPaths entry does not exist")]
+    except (OSError, UnicodeDecodeError, ValueError) as error:
+        return [], [CrdFileProblem(name, f"cannot read CRD file: {error}")]
+    documents = loaded if isinstance(loaded, list) else [loaded]
+    found = [
+        CrdDocument(name, doc)
+        for doc in documents
+        if isinstance(doc, Mapping)
+        and doc.get("kind") == "CustomResourceDefinition"
+        and doc.get("apiVersion") == CRD_API_VERSION
+    ]
+    return found, []
+
+
+def read_crd_paths(
+    repo_root: Path, entries: tuple[str, ...]
+) -> tuple[list[CrdDocument], list[CrdFileProblem]]:
+    documents: list[CrdDocument] = []
+    problems: list[CrdFileProblem] = []
+    for entry in entries:
+        if not (repo_root / entry).exists():
+            problems.append(CrdFileProblem(entry, "schema.crdPaths entry does not exist"))
+            continue
+        for path in _files(repo_root, entry):
+            found, failed = read_crd_file(repo_root, path)
+            documents.extend(found)
+            problems.extend(failed)
+    return documents, problems
