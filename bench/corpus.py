@@ -27,7 +27,25 @@ MIX = {
     "Secret": 0.08,
     "Widget": 0.08,
 }
-VIOLATIONS = ("wrong-type", "unknown-field", "long-label", "selector", "removed-api", "cel-rule")
+VIOLATIONS = (
+    "wrong-type",
+    "unknown-field",
+    "long-label",
+    "selector",
+    "removed-api",
+    "cel-rule",
+    "privileged",
+    "latest-tag",
+)
+
+DEPLOYMENT_VIOLATIONS = (
+    "wrong-type",
+    "unknown-field",
+    "long-label",
+    "selector",
+    "privileged",
+    "latest-tag",
+)
 
 
 def _labels(name: str) -> dict[str, str]:
@@ -35,23 +53,36 @@ def _labels(name: str) -> dict[str, str]:
 
 
 def _pod_template(name: str, rng: random.Random) -> Body:
+    """A pod a well-run platform team ships: it passes the whole built-in policy library."""
+    digest = f"{rng.getrandbits(256):064x}"
+    tag = f"1.{rng.randint(0, 40)}.0@sha256:{digest}"
+    probe = {"httpGet": {"path": "/ready", "port": "http"}}
     return {
         "metadata": {"labels": {"app": name}},
         "spec": {
+            "serviceAccountName": name,
+            "automountServiceAccountToken": False,
+            "securityContext": {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}},
             "containers": [
                 {
                     "name": "app",
-                    "image": f"registry.example.com/{name}:1.{rng.randint(0, 40)}.0",
+                    "image": f"registry.example.com/{name}:{tag}",
                     "ports": [{"containerPort": 8080, "name": "http"}],
                     "env": [{"name": "LOG_LEVEL", "value": "info"}],
                     "resources": {
                         "requests": {"cpu": "100m", "memory": "128Mi"},
                         "limits": {"cpu": "500m", "memory": "256Mi"},
                     },
-                    "readinessProbe": {"httpGet": {"path": "/ready", "port": "http"}},
-                    "securityContext": {"runAsNonRoot": True, "allowPrivilegeEscalation": False},
+                    "readinessProbe": probe,
+                    "livenessProbe": probe,
+                    "securityContext": {
+                        "runAsNonRoot": True,
+                        "allowPrivilegeEscalation": False,
+                        "readOnlyRootFilesystem": True,
+                        "capabilities": {"drop": ["ALL"]},
+                    },
                 }
-            ]
+            ],
         },
     }
 
@@ -62,7 +93,7 @@ def deployment(name: str, namespace: str, rng: random.Random) -> Body:
         "kind": "Deployment",
         "metadata": {"name": name, "namespace": namespace, "labels": _labels(name)},
         "spec": {
-            "replicas": rng.randint(1, 5),
+            "replicas": rng.randint(2, 5),
             "selector": {"matchLabels": {"app": name}},
             "template": _pod_template(name, rng),
         },
@@ -202,7 +233,7 @@ BUILDERS = {
 
 
 def violate(body: Body, violation: str) -> None:
-    """Break `body` the way people do; each violation is one the schema stage must report."""
+    """Break `body` the way people do: schema violations and policy violations."""
     spec = body.get("spec", {})
     if violation == "wrong-type" and "replicas" in spec:
         spec["replicas"] = "two"
@@ -212,6 +243,12 @@ def violate(body: Body, violation: str) -> None:
         body["apiVersion"] = "extensions/v1beta1"
     elif violation == "cel-rule" and body["kind"] == "Widget":
         spec["replicas"] = 9
+    elif violation == "privileged" and "template" in spec:
+        container = spec["template"]["spec"]["containers"][0]
+        container["securityContext"]["privileged"] = True
+    elif violation == "latest-tag" and "template" in spec:
+        container = spec["template"]["spec"]["containers"][0]
+        container["image"] = container["image"].split(":")[0] + ":latest"
     elif violation == "long-label":
         body["metadata"].setdefault("labels", {})["owner"] = "x" * 70
     else:
@@ -246,7 +283,7 @@ def deployments(count: int, violation_rate: float = 0.0, seed: int = 0) -> list[
     bodies = [deployment(f"web-{i}", f"team-{i % 7}", rng) for i in range(count)]
     for body in bodies:
         if rng.random() < violation_rate:
-            violate(body, rng.choice(("wrong-type", "unknown-field", "long-label", "selector")))
+            violate(body, rng.choice(DEPLOYMENT_VIOLATIONS))
     return bodies
 
 

@@ -110,6 +110,22 @@ def bench_schema_corpus(envs: int, objects: int, validator: SchemaValidator) -> 
     return Row("schema stage: mixed corpus", total, seconds, _self_rss_mb(), note)
 
 
+def bench_policy(bodies: list[dict[str, Any]]) -> Row:
+    """The whole built-in library (profile `all`) over every object, compiling included."""
+    from validator.policy import PolicyEngine, PolicySet
+    from validator.policy.library import load_builtin
+
+    env = _environment("bench", bodies)
+
+    def run() -> tuple[int, int]:
+        engine = PolicyEngine(load_builtin(), PolicySet(), default_profile="all")
+        return len(engine.policies_for("bench")), len(engine.evaluate(env))
+
+    seconds, (policies, findings) = _timed(run, REPEAT)
+    note = f"x {policies} policies (profile all), compile included, {findings} findings"
+    return Row("policy stage: Deployments", len(bodies), seconds, _self_rss_mb(), note)
+
+
 def bench_kubernetes_validate(bodies: list[dict[str, Any]], ours: Row) -> Row:
     try:
         import kubernetes_validate  # type: ignore[import-untyped, unused-ignore]
@@ -265,10 +281,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     validator = SchemaValidator()
-    bodies = corpus.deployments(args.objects)
+    bodies = corpus.deployments(args.objects, violation_rate=0.03)
     rows = [bench_yaml_parse(bodies)]
     ours = bench_schema_deployments(bodies, validator)
     rows += [ours, bench_schema_corpus(args.envs, args.env_objects, validator)]
+    rows.append(bench_policy(bodies))
     peers = bodies[: args.peer_objects]
     rows.append(bench_kubernetes_validate(peers, ours))
     with tempfile.TemporaryDirectory(prefix="gitops-bench-") as scratch:

@@ -113,6 +113,26 @@ class Finding:
         parts = [self.rule_id, self.environment or "", anchor, self.path or "", self.message]
         return "sha256:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Finding:
+        resource, location = data.get("resource"), data.get("location")
+        return cls(
+            rule_id=data["ruleId"],
+            category=Category(data["category"]),
+            severity=Severity(data["severity"]),
+            message=data["message"],
+            environment=data.get("environment"),
+            resource=ResourceRef(
+                resource["apiVersion"], resource["kind"], resource["namespace"], resource["name"]
+            )
+            if resource
+            else None,
+            path=data.get("path"),
+            location=SourceLocation(location["file"], location["line"], location["column"])
+            if location
+            else None,
+        )
+
     def to_json(self) -> dict[str, Any]:
         return {
             "ruleId": self.rule_id,
@@ -278,6 +298,18 @@ class ToolMissingError(ValidatorError):
 
 class NothingToValidateError(ValidatorError):
     pass
+
+
+class BlockingFindingsError(ValidatorError):
+    """Validation found what blocks the requested action (e.g. a bundle)."""
+
+
+class VerificationError(ValidatorError):
+    """A bundle's digests do not verify."""
+
+
+class DeliveryError(ValidatorError):
+    """Apply, drift or apply-time secret resolution failed."""
 
 
 def canonical_json(value: Any) -> str:

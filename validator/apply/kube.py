@@ -18,14 +18,14 @@ from urllib.parse import quote
 
 from kubernetes import config as kube_config
 
-from validator.model import ResourceRef, ValidatorError
+from validator.model import DeliveryError, ResourceRef
 
 FIELD_MANAGER = "gitops-validator"
 APPLY_PATCH = "application/apply-patch+yaml"
 REQUEST_TIMEOUT_SECONDS = 30.0
 
 
-class ApplyError(ValidatorError):
+class ApplyError(DeliveryError):
     """Base of every apply-stage failure; messages never hold secret values."""
 
 

@@ -9,7 +9,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from validator.model import ResourceRef, ValidatorError, canonical_json
+from validator.model import (
+    BlockingFindingsError,
+    ResourceRef,
+    UsageError,
+    VerificationError,
+    canonical_json,
+)
 
 MANIFEST_FILE = "bundle.json"
 OBJECTS_DIR = "objects"
@@ -17,15 +23,15 @@ SCHEMA_VERSION = 1
 _UNSAFE = re.compile(r"[^a-z0-9.-]+")
 
 
-class BundleError(ValidatorError):
+class BundleError(UsageError):
     """Base of every bundle failure."""
 
 
-class BundleRefusedError(BundleError):
+class BundleRefusedError(BundleError, BlockingFindingsError):
     """The environment has blocking findings (or failed to render): no bundle is written."""
 
 
-class BundleVerificationError(BundleError):
+class BundleVerificationError(BundleError, VerificationError):
     """A bundle's digests or contents do not match its manifest: never apply it."""
 
 

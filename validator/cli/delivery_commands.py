@@ -5,19 +5,30 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from validator import apply, delivery
 from validator.cli.exitcodes import ExitCode
 from validator.model import Settings
 
+if TYPE_CHECKING:
+    from validator import apply
+    from validator.delivery import ClusterTarget
+
+# The delivery modules import the kubernetes client (a third of a second): only these
+# commands pay for it, inside the functions below.
+
 
 def bundle(settings: Settings, args: argparse.Namespace) -> ExitCode:
+    from validator import delivery
+
     manifest = delivery.bundle_environment(settings, args.env, Path(args.output))
     print(f"bundle {args.output}: environment {args.env}, {len(manifest.objects)} objects")
     return ExitCode.OK
 
 
 def apply_command(settings: Settings, args: argparse.Namespace) -> ExitCode:
+    from validator import delivery
+
     options = delivery.apply_options(
         settings,
         dry_run=args.dry_run,
@@ -31,6 +42,8 @@ def apply_command(settings: Settings, args: argparse.Namespace) -> ExitCode:
 
 
 def drift(settings: Settings, args: argparse.Namespace) -> ExitCode:
+    from validator import delivery
+
     options = delivery.apply_options(settings)
     report = delivery.run_bundle(
         settings, Path(args.bundle), _target(args), options, drift_only=True
@@ -40,6 +53,8 @@ def drift(settings: Settings, args: argparse.Namespace) -> ExitCode:
 
 
 def reconcile(settings: Settings, args: argparse.Namespace) -> ExitCode:
+    from validator import apply, delivery
+
     options = delivery.apply_options(
         settings, prune=args.prune, max_deletions=args.max_deletions, **_health(args)
     )
@@ -58,9 +73,11 @@ def _health(args: argparse.Namespace) -> dict[str, object]:
     return {"wait_for_health": not args.no_wait, "health_timeout": args.health_timeout}
 
 
-def _target(args: argparse.Namespace) -> delivery.ClusterTarget:
+def _target(args: argparse.Namespace) -> ClusterTarget:
+    from validator.delivery import ClusterTarget
+
     kubeconfig = Path(args.kubeconfig) if args.kubeconfig else None
-    return delivery.ClusterTarget(kubeconfig=kubeconfig, context=args.context)
+    return ClusterTarget(kubeconfig=kubeconfig, context=args.context)
 
 
 def _print_report(
@@ -92,7 +109,9 @@ def _print_report(
         f"{'FAILED' if report.failed else 'ok'}"
     )
     if path:
-        apply.write_report(report, Path(path))
+        from validator.apply import write_report
+
+        write_report(report, Path(path))
 
 
 def add_delivery_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

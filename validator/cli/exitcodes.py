@@ -4,21 +4,16 @@ from __future__ import annotations
 
 from enum import IntEnum
 
-from validator.apply import ApplyError
-from validator.bundle import BundleError, BundleRefusedError, BundleVerificationError
 from validator.model import (
+    BlockingFindingsError,
     ConfigError,
+    DeliveryError,
     NothingToValidateError,
     ToolMissingError,
     UsageError,
     ValidationReport,
     ValidatorError,
-)
-from validator.secrets.errors import (
-    SecretResolutionError,
-    VaultAuthenticationError,
-    VaultConfigurationError,
-    VaultUnreachableError,
+    VerificationError,
 )
 
 
@@ -35,18 +30,14 @@ class ExitCode(IntEnum):
     INTERRUPTED = 130
 
 
+# First match wins: an error may be two things (a Vault outage during apply is a broken tool).
 _BY_ERROR: tuple[tuple[type[ValidatorError], ExitCode], ...] = (
-    (VaultConfigurationError, ExitCode.INVALID_CONFIG),
-    (VaultUnreachableError, ExitCode.TOOL_MISSING),
-    (VaultAuthenticationError, ExitCode.TOOL_MISSING),
-    (BundleRefusedError, ExitCode.BLOCKING_FINDINGS),
-    (BundleVerificationError, ExitCode.BUNDLE_VERIFICATION),
-    (BundleError, ExitCode.USAGE),
-    (ApplyError, ExitCode.APPLY_OR_DRIFT),
-    (SecretResolutionError, ExitCode.APPLY_OR_DRIFT),
-    (UsageError, ExitCode.USAGE),
     (ConfigError, ExitCode.INVALID_CONFIG),
     (ToolMissingError, ExitCode.TOOL_MISSING),
+    (BlockingFindingsError, ExitCode.BLOCKING_FINDINGS),
+    (VerificationError, ExitCode.BUNDLE_VERIFICATION),
+    (DeliveryError, ExitCode.APPLY_OR_DRIFT),
+    (UsageError, ExitCode.USAGE),
     (NothingToValidateError, ExitCode.NOTHING_TO_VALIDATE),
 )
 

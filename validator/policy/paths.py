@@ -8,6 +8,7 @@ failing element is found by re-checking the validation with that list cut down t
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from validator.policy.cel_ast import Node, walk
@@ -60,20 +61,21 @@ def _lookup(body: Any, chain: Chain) -> tuple[int, Any]:
     return len(chain), current
 
 
-def _best(body: Any, chains: Sequence[Chain]) -> Chain | None:
-    """The chain reaching deepest into the object, with the fewest missing segments.
-
-    Chains that are prefixes of another are dropped first, so a test of a missing field
-    (`spec.?serviceAccountName`) points at that field rather than at its parent.
-    """
-    unique = set(chains)
-    maximal = [c for c in unique if not any(o != c and o[: len(c)] == c for o in unique)]
+def _best(body: Any, maximal: Sequence[Chain]) -> Chain | None:
+    """The chain reaching deepest into the object, with the fewest missing segments."""
 
     def score(chain: Chain) -> tuple[int, int, str]:
         found, _ = _lookup(body, chain)
         return found, found - len(chain), pointer(chain)
 
     return max(maximal, key=score) if maximal else None
+
+
+def _maximal(chains: Sequence[Chain]) -> tuple[Chain, ...]:
+    """Chains that are prefixes of another are dropped, so a test of a missing field
+    (`spec.?serviceAccountName`) points at that field rather than at its parent."""
+    unique = set(chains)
+    return tuple(c for c in unique if not any(o != c and o[: len(c)] == c for o in unique))
 
 
 def pointer(chain: Chain) -> str:
@@ -95,30 +97,58 @@ def _first_loop(ast: Node) -> Node | None:
     return next((n for n in walk(ast) if n.kind == "comprehension" and not _is_bind(n)), None)
 
 
+@dataclass(frozen=True, slots=True)
+class _Analysis:
+    """What an expression reads, worked out once per expression rather than per object."""
+
+    chains: tuple[Chain, ...]  # the maximal field chains, for the non-loop case
+    loop_lists: tuple[Chain, ...]  # the chains the first list loop iterates over
+    loop_inner: tuple[Chain, ...]  # maximal chains inside that loop, relative to its element
+
+
+_ANALYSES: dict[int, tuple[Node, _Analysis]] = {}
+
+
+def _analysis(ast: Node) -> _Analysis:
+    cached = _ANALYSES.get(id(ast))
+    if cached is not None and cached[0] is ast:
+        return cached[1]
+    scope = _scope(ast)
+    chains = tuple(c for n in walk(ast) if n.kind in ("select", "call") for c in _chains(n, scope))
+    loop = _first_loop(ast)
+    lists: tuple[Chain, ...] = ()
+    inner: tuple[Chain, ...] = ()
+    if loop is not None:
+        lists = tuple(_chains(loop.children[0], scope))
+        element_scope = {**scope, loop.iter_var: [()]}
+        inner = tuple(
+            c
+            for n in walk(loop.children[3])
+            if n.kind in ("select", "call")
+            for c in _chains(n, element_scope)
+        )
+    analysis = _Analysis(
+        _maximal([c for c in chains if c]), lists, _maximal([c for c in inner if c])
+    )
+    _ANALYSES[id(ast)] = (ast, analysis)
+    return analysis
+
+
 def derive_path(ast: Node, body: Mapping[str, Any], fails: Callable[[Any], bool]) -> str | None:
     """`fails(modified_object)` re-checks the validation; it is called only for list loops."""
-    scope = _scope(ast)
-    loop = _first_loop(ast)
-    if loop is not None:
-        found = _loop_path(loop, scope, body, fails)
+    analysis = _analysis(ast)
+    if analysis.loop_lists:
+        found = _loop_path(analysis, body, fails)
         if found is not None:
             return found
-    chains = [c for n in walk(ast) if n.kind in ("select", "call") for c in _chains(n, scope)]
-    best = _best(body, [c for c in chains if c])
+    best = _best(body, analysis.chains)
     return pointer(best) if best else None
 
 
 def _loop_path(
-    loop: Node, scope: dict[str, list[Chain]], body: Mapping[str, Any], fails: Callable[[Any], bool]
+    analysis: _Analysis, body: Mapping[str, Any], fails: Callable[[Any], bool]
 ) -> str | None:
-    lists = [c for c in _chains(loop.children[0], scope) if isinstance(_value(body, c), list)]
-    element_scope = {**scope, loop.iter_var: [()]}
-    inner = [
-        c
-        for n in walk(loop.children[3])
-        if n.kind in ("select", "call")
-        for c in _chains(n, element_scope)
-    ]
+    lists = [c for c in analysis.loop_lists if isinstance(_value(body, c), list)]
     for chain in lists:
         others = [c for c in lists if c != chain]
         for index, element in enumerate(_value(body, chain)):
@@ -126,9 +156,9 @@ def _loop_path(
             for other in others:
                 candidate = _replace(candidate, other, [])
             if fails(_replace(candidate, chain, [element])):
-                rest = _best(element, [c for c in inner if c])
+                rest = _best(element, analysis.loop_inner)
                 return pointer(chain + (index,) + (rest or ()))
-    best = _best(body, lists)
+    best = _best(body, _maximal(lists))
     return pointer(best) if best else None
 
 

@@ -5,11 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ruamel.yaml.comments import CommentedMap
-
 from validator.model import EnvironmentSpec, Resource, SourceLocation
 from validator.render.setters import find_setter
-from validator.render.yamlnodes import Segment, load_all, parse_pointer, start_line, walk
+from validator.render.yamlnodes import LocatedMap, Segment, document_at, parse_pointer, walk
 
 
 class SourceMap:
@@ -36,15 +34,13 @@ class SourceMap:
         self, origin: SourceLocation, resource: Resource, segments: list[Segment]
     ) -> SourceLocation | None:
         path = self._repo / origin.file
-        documents = [d for d in load_all(path) if isinstance(d, CommentedMap)]
-        if not documents:
+        document, offset = document_at(path, origin.line)
+        if not isinstance(document, LocatedMap):
             return _in_template(path, origin, segments)
-        candidates = [d for d in documents if start_line(d) <= origin.line] or documents
-        document = max(candidates, key=start_line)
         found = walk(document, segments, resource.body)
         if found is None:
             return None
-        return SourceLocation(origin.file, found[0], found[1])
+        return SourceLocation(origin.file, found[0] + offset, found[1])
 
 
 def _in_template(

@@ -7,10 +7,10 @@ and Vault errors may quote request data, so neither is ever repeated.
 
 from __future__ import annotations
 
-from validator.model import ValidatorError
+from validator.model import ConfigError, DeliveryError, ToolMissingError
 
 
-class SecretResolutionError(ValidatorError):
+class SecretResolutionError(DeliveryError):
     """Decryption or resolution failed; the message names the input and the cause, never a value."""
 
 
@@ -34,15 +34,15 @@ class SecretReferenceError(SecretResolutionError):
     """A reference is malformed, uses a scheme that is not allowed, or points outside the repo."""
 
 
-class VaultConfigurationError(SecretResolutionError):
+class VaultConfigurationError(SecretResolutionError, ConfigError):
     """`secrets.vault` is missing or names something unusable (auth method, credentials)."""
 
 
-class VaultUnreachableError(SecretResolutionError):
+class VaultUnreachableError(SecretResolutionError, ToolMissingError):
     """Vault/OpenBao did not answer (connection refused, timeout, TLS failure, sealed)."""
 
 
-class VaultAuthenticationError(SecretResolutionError):
+class VaultAuthenticationError(SecretResolutionError, ToolMissingError):
     """Login failed: wrong or expired credentials, unknown role."""
 
 

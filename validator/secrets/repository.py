@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from validator.model import Finding, Settings, Severity
-from validator.secrets.allow import DEFAULT_BASELINE, Baseline, allowed_lines, load_baseline
+from validator.secrets.allow import DEFAULT_BASELINE, allowed_lines, load_baseline
 from validator.secrets.findings import (
     DEFAULT_HASH_SALT,
     SECRET_FILE_FORBIDDEN,
@@ -26,6 +26,7 @@ from validator.secrets.leaks import (
     line_of,
     looks_like_secret_value,
 )
+from validator.secrets.scan_cache import ScanCache
 from validator.secrets.sops_check import SopsContext, check_sops_file, is_binary_envelope
 from validator.secrets.sops_load import mentions_sops, store_for
 
@@ -55,10 +56,27 @@ def scan_repository(
     accepted = load_baseline(root / baseline_path(settings, baseline))
     salt = salt_for(settings, hash_salt)
     paths = sorted(set(files)) if files is not None else list_repository_files(root)
+    cache = ScanCache(
+        settings.cache_dir if settings.use_cache else None, _cache_context(context, salt)
+    )
     findings: list[Finding] = []
     for path in paths:
-        findings.extend(_scan_file(root, path, context, salt, accepted))
-    return findings
+        findings.extend(_scan_file(root, path, context, salt, cache))
+    return [finding for finding in findings if not accepted.accepts(finding)]
+
+
+def _cache_context(context: SopsContext, salt: str) -> object:
+    configured = context.repo_root / context.sops_config if context.sops_config else None
+    config_text = (
+        configured.read_text(errors="replace") if configured and configured.is_file() else ""
+    )
+    providers = {kind: list(keys) for kind, keys in context.allowed_key_providers.items()}
+    return {
+        "sopsConfig": context.sops_config,
+        "configText": config_text,
+        "providers": providers,
+        "salt": salt,
+    }
 
 
 def baseline_path(settings: Settings, baseline: str | None) -> str:
@@ -115,7 +133,7 @@ def _read_text(root: Path, path: str) -> str | None:
 
 
 def _scan_file(
-    root: Path, path: str, context: SopsContext, salt: str, accepted: Baseline
+    root: Path, path: str, context: SopsContext, salt: str, cache: ScanCache
 ) -> list[Finding]:
     if _skipped(path) or not (root / path).exists():
         return []
@@ -129,12 +147,16 @@ def _scan_file(
         return [file_finding(SOPS_NO_CREATION_RULE, message, path, severity=Severity.WARNING)]
     if text is None or name == ".sops.yaml":
         return []
+    return cache.findings(root, path, text, lambda: _text_findings(path, text, context, salt))
+
+
+def _text_findings(path: str, text: str, context: SopsContext, salt: str) -> list[Finding]:
     findings: list[Finding] = []
     if _is_sops_candidate(path, text):
         findings.extend(check_sops_file(path, text, context))
     if not is_marked_test_key(path, text):
         findings.extend(_leak_findings(path, text, salt))
-    return [finding for finding in findings if not accepted.accepts(finding)]
+    return findings
 
 
 def _is_sops_candidate(path: str, text: str) -> bool:
