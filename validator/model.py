@@ -269,7 +269,7 @@ class Settings:
     secrets: SecretsSettings = SecretsSettings()
     apply: ApplySettings = ApplySettings()
     cache_dir: Path = Path(".cache")
-    use_cache: bool = True
+    use_cache: bool = False  # resolve_settings turns it on; a bare Settings never writes a cache
     jobs: int = 2
     fail_on: str = "error"  # error | warning | never
 
