@@ -131,3 +131,7 @@ def test_reconcile_loops_and_survives_failed_iterations(
     working = run_cli(*loop, *cluster, cwd=demo_repo, env={"SOPS_AGE_KEY_FILE": str(TEST_KEY)})
     assert working.code == 0, working.stdout + working.stderr
     assert "[1] created" in working.stdout and "[2] unchanged" in working.stdout
+    output = failing.stdout + failing.stderr + working.stdout + working.stderr
+    for value in _plaintext(demo_repo).values():
+        assert value not in output
+        assert base64.b64encode(value.encode()).decode() not in output
