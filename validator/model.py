@@ -10,8 +10,48 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from pathlib import Path
 from typing import Any
+
+# The resolved configuration is part of the contract every stage reads; it lives in its own
+# module and is re-exported here so stages keep importing everything from `validator.model`.
+from validator.settings import (
+    ApplySettings,
+    EnvironmentSpec,
+    HelmSpec,
+    PolicySettings,
+    SchemaSettings,
+    SecretsSettings,
+    Settings,
+    VaultSettings,
+)
+
+__all__ = [
+    "ApplySettings",
+    "BlockingFindingsError",
+    "Category",
+    "ConfigError",
+    "DeliveryError",
+    "EnvironmentSpec",
+    "Finding",
+    "HelmSpec",
+    "NothingToValidateError",
+    "PolicySettings",
+    "RenderedEnvironment",
+    "Resource",
+    "ResourceRef",
+    "SchemaSettings",
+    "SecretsSettings",
+    "Settings",
+    "Severity",
+    "SourceLocation",
+    "ToolMissingError",
+    "UsageError",
+    "ValidationReport",
+    "ValidatorError",
+    "VaultSettings",
+    "VerificationError",
+    "canonical_json",
+]
 
 
 class Severity(StrEnum):
@@ -195,86 +235,6 @@ class ValidationReport:
         threshold = Severity(self.fail_on).rank
         blocking = (f for f in self.findings if not self.new_only or self.is_new(f))
         return not any(finding.severity.rank >= threshold for finding in blocking)
-
-
-# --- settings: the resolved configuration every stage reads -------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class HelmSpec:
-    chart: str  # repository-relative chart directory
-    values: tuple[str, ...] = ()
-    release: str = "release"
-    namespace: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class EnvironmentSpec:
-    name: str
-    kubernetes_version: str
-    path: str | None = None  # repository-relative kustomization directory
-    helm: HelmSpec | None = None
-    policy_profile: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class PolicySettings:
-    builtin: str = "baseline"
-    paths: tuple[str, ...] = ()
-    exceptions: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class SchemaSettings:
-    crd_paths: tuple[str, ...] = ()
-    ignore_groups: tuple[str, ...] = ()  # API groups whose unknown kinds are not reported
-
-
-@dataclass(frozen=True, slots=True)
-class VaultSettings:
-    address: str
-    kv_mount: str = "secret"
-    kv_version: int = 2
-    auth: Mapping[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class SecretsSettings:
-    sops_config: str | None = None
-    allowed_reference_schemes: tuple[str, ...] = ("vault", "sops")
-    allowed_key_providers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    vault: VaultSettings | None = None
-    baseline: str | None = None  # repository-relative file of accepted secret findings
-    # Salt of the value hashes in findings; from the environment only, never from the file.
-    hash_salt: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class ApplySettings:
-    # Field rules: [{kind?, name?, namespace?, paths: [JSON pointer, ...]}], globs allowed.
-    ignore: tuple[Mapping[str, Any], ...] = ()  # drift never reported or corrected there
-    sensitive: tuple[Mapping[str, Any], ...] = ()  # values masked in drift output
-    max_deletions: int | None = 10
-    prune_kinds: tuple[str, ...] = ()  # protected kinds (Namespace, CRD, PV) that may be pruned
-
-
-@dataclass(frozen=True, slots=True)
-class Settings:
-    repo_root: Path
-    config_file: Path | None
-    kubernetes_version: str
-    environments: tuple[EnvironmentSpec, ...]
-    policies: PolicySettings = PolicySettings()
-    schema: SchemaSettings = SchemaSettings()
-    secrets: SecretsSettings = SecretsSettings()
-    apply: ApplySettings = ApplySettings()
-    cache_dir: Path = Path(".cache")
-    use_cache: bool = False  # resolve_settings turns it on; a bare Settings never writes a cache
-    jobs: int = 2
-    fail_on: str = "error"  # error | warning | never
-
-    def environment(self, name: str) -> EnvironmentSpec | None:
-        return next((env for env in self.environments if env.name == name), None)
 
 
 # --- errors library code raises; only the CLI turns them into exit codes --------------------

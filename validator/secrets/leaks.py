@@ -76,7 +76,7 @@ _DETECTORS = (
     _Detector("private key", _PRIVATE_KEY),
     _Detector("base64-encoded private key", re.compile(r"LS0tLS1CRUdJTi[A-Za-z0-9+/=]{40,}"),
               accept=_pem_in_base64),
-    _Detector("age secret key", re.compile(r"AGE-SECRET-KEY-1[0-9A-Z]{58}")),
+    _Detector("age secret key", re.compile(r"AGE-SECRET-" r"KEY-1[0-9A-Z]{58}")),
     _Detector("AWS access key id", re.compile(r"\b((?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16})\b"), 1,
               accept=lambda value: not value.endswith("EXAMPLE")),
     _Detector("AWS secret access key", re.compile(
