@@ -7,7 +7,7 @@ import difflib
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,8 @@ from validator.stages import PolicyStage, ReferencesStage, SchemaStage, SecretsS
 
 log = logging.getLogger("gitops_validator.pipeline")
 
+Progress = Callable[[str], None]  # told each step ("rendering 3 environments", "prod: policy")
+
 # Findings that mean a rendered object carries a secret value in the clear.
 SECRET_VALUE_RULES = frozenset({"secret-plaintext", "secret-leak"})
 
@@ -51,6 +53,7 @@ class ValidateRequest:
     files: tuple[str, ...] = ()  # pre-commit: only environments that read these files
     new_only: bool = False  # only findings absent at the base revision block
     check_refs: bool = False  # ask Vault whether referenced secrets exist (metadata only)
+    progress: Progress = field(default=lambda step: None, compare=False)  # "prod: policy", ...
 
 
 def select_environments(settings: Settings, names: Sequence[str]) -> tuple[EnvironmentSpec, ...]:
@@ -65,7 +68,7 @@ def select_environments(settings: Settings, names: Sequence[str]) -> tuple[Envir
 
 
 def _render_plans(
-    settings: Settings, plans: Sequence[RenderPlan]
+    settings: Settings, plans: Sequence[RenderPlan], progress: Progress = lambda step: None
 ) -> tuple[list[RenderedEnvironment], list[Finding]]:
     """Check the source files, then render in parallel: (environments, source-file findings).
 
@@ -74,7 +77,9 @@ def _render_plans(
     """
     if any(plan.spec.path for plan in plans):
         find_kustomize()
+    progress("checking source files")
     sources = check_source_files(settings.repo_root, {f for p in plans for f in p.input_files})
+    progress(f"rendering {len(plans)} environment{'s' * (len(plans) != 1)}")
     with ThreadPoolExecutor(max_workers=settings.jobs) as pool:
         rendered = list(pool.map(lambda p: render_environment(p, settings, sources.refused), plans))
     return rendered, sources.findings
@@ -90,10 +95,13 @@ def validate(settings: Settings, request: ValidateRequest = ValidateRequest()) -
     base_envs: dict[str, RenderedEnvironment] = {}
     base_fingerprints: frozenset[str] = frozenset()
     if request.changed_since and plans:
+        request.progress(f"validating the base revision {request.changed_since}")
         base_envs, base_findings = _validate_base(settings, request.changed_since, plans, changed)
         base_fingerprints = frozenset(f.fingerprint for f in base_findings)
     extra = (ReferencesStage,) if request.check_refs else ()
-    rendered, findings = _validate_plans(settings, plans, base_envs, changed, extra)
+    rendered, findings = _validate_plans(
+        settings, plans, base_envs, changed, extra, request.progress
+    )
     return ValidationReport(
         environments=tuple(rendered),
         findings=tuple(findings),
@@ -110,8 +118,9 @@ def _validate_plans(
     base_envs: Mapping[str, RenderedEnvironment],
     changed: set[str] | None,
     extra_stages: Sequence[Callable[[Settings], Stage]] = (),
+    progress: Progress = lambda step: None,
 ) -> tuple[list[RenderedEnvironment], list[Finding]]:
-    rendered, findings = _render_plans(settings, plans)
+    rendered, findings = _render_plans(settings, plans, progress)
     stages = [make_stage(settings) for make_stage in (*STAGES, *extra_stages)]
     files = sorted(changed) if changed is not None else None
     for stage in stages:
@@ -123,6 +132,7 @@ def _validate_plans(
         env_findings = list(env.findings)
         if not env.failed:
             for stage in stages:
+                progress(f"{env.name}: {type(stage).__name__.removesuffix('Stage').lower()}")
                 env_findings.extend(stage.check_environment(env, old))
         if not _holds_secret_values(env_findings):
             store_render(plan, env, settings)

@@ -10,6 +10,7 @@ from pathlib import Path
 from validator import __version__, pipeline
 from validator.cli.exitcodes import ExitCode, for_report
 from validator.cli.outputs import parse_targets, write_targets
+from validator.cli.progress import TerminalProgress, progress_for
 from validator.model import Settings, UsageError
 from validator.report import load_previous, manifest_stream, write_compliance_report
 from validator.stages import compliance_inputs
@@ -19,14 +20,20 @@ def validate(settings: Settings, args: argparse.Namespace) -> ExitCode:
     targets = parse_targets(args.format, args.output)
     if args.new_only and not args.changed_since:
         raise UsageError("--new-only needs --changed-since REV")
+    progress = progress_for(sys.stderr, args.quiet)
     request = pipeline.ValidateRequest(
         environments=tuple(args.env),
         changed_since=args.changed_since,
         files=tuple(args.files or ()),
         new_only=args.new_only,
         check_refs=args.check_refs,
+        progress=progress,
     )
-    report = pipeline.validate(settings, request)
+    try:
+        report = pipeline.validate(settings, request)
+    finally:
+        if isinstance(progress, TerminalProgress):
+            progress.clear()
     write_targets(report, targets)
     return for_report(report)
 
