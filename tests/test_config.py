@@ -109,3 +109,17 @@ def test_settings_are_frozen(make_repo) -> None:
     except AttributeError:
         return
     raise AssertionError("Settings must be immutable")
+
+
+def test_unquoted_version_is_a_config_error_not_a_crash(make_repo, run_cli: RunCli) -> None:
+    files = three_environments()
+    files["gitops-validator.yaml"] += "kubernetesVersion: 1.30\n"
+    result = run_cli("validate", cwd=make_repo(files))
+    assert result.code == 3, result.stderr
+    assert 'kubernetesVersion: 1.3 is not of type "string"' in result.stderr
+
+
+def test_missing_repository_directory_is_a_usage_error(run_cli: RunCli, tmp_path) -> None:
+    result = run_cli("--repo", str(tmp_path / "nope"), "validate")
+    assert result.code == 2
+    assert "does not exist" in result.stderr

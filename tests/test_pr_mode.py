@@ -170,3 +170,43 @@ def test_two_commits_against_head_parent(make_repo, run_cli: RunCli, tmp_path: P
     assert "<!-- gitops-validator -->" in markdown
     assert "-  replicas: 4" in markdown
     assert "+  replicas: 1" in markdown
+
+
+def test_diff_masks_credentials_the_secrets_stage_found(make_repo) -> None:
+    repo = _repo(make_repo)
+    canary = "AKIA" + "Z7CANARYQ3XK4PLM"
+    config = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cloud}\n"
+    (repo / "overlays/prod/cloud.yaml").write_text(
+        config + f"data:\n  AWS_ACCESS_KEY_ID: {canary}\n"
+    )
+    _prod_replicas(repo, 3)
+    kustomization = repo / "overlays/prod/kustomization.yaml"
+    kustomization.write_text(
+        kustomization.read_text().replace("  - ../base\n", "  - ../base\n  - cloud.yaml\n")
+    )
+    settings = resolve_settings(repo, Overrides(no_cache=True), environ={})
+    report = pipeline.validate(settings, pipeline.ValidateRequest(changed_since="HEAD"))
+    assert "AWS_ACCESS_KEY_ID" in report.diffs["prod"]
+    assert canary not in report.diffs["prod"]
+
+
+def test_an_environment_added_by_the_change_has_no_base(make_repo, run_cli: RunCli) -> None:
+    repo = _repo(make_repo)
+    (repo / "overlays/qa").mkdir()
+    (repo / "overlays/qa/kustomization.yaml").write_text("namespace: qa\nresources: [../base]\n")
+    config = repo / "gitops-validator.yaml"
+    config.write_text(config.read_text().replace("  prod:", "  qa: {path: overlays/qa}\n  prod:"))
+    result = run_cli("validate", "--changed-since", "HEAD", "--format", "json", cwd=repo)
+    assert result.code == 0, result.stdout + result.stderr
+    assert "qa" in [env["name"] for env in json.loads(result.stdout)["environments"]]
+
+
+def test_a_policy_change_checks_every_environment(make_repo, run_cli: RunCli) -> None:
+    repo = _repo(make_repo)
+    policy = repo / "policies/local/replicas.yaml"
+    policy.write_text(policy.read_text().replace(">= oldObject.spec.replicas", ">= 100"))
+    policy.write_text(policy.read_text().replace("oldObject == null || ", ""))
+    result = run_cli("validate", "--changed-since", "HEAD", "--format", "json", cwd=repo)
+    assert result.code == 1, result.stdout + result.stderr
+    document = json.loads(result.stdout)
+    assert [env["name"] for env in document["environments"]] == ["dev", "staging", "prod"]

@@ -7,7 +7,7 @@ import os
 import shutil
 from pathlib import Path
 
-from support import deployment, three_environments
+from support import RunCli, deployment, three_environments
 
 
 def _json(result) -> dict:
@@ -196,3 +196,50 @@ def _chart_files(chart: str) -> dict[str, str]:
         ),
         f"{chart}/templates/NOTES.txt": "Installed {{ .Release.Name }}\n",
     }
+
+
+def test_render_errors_never_quote_values(make_repo, run_cli: RunCli) -> None:
+    canary_values, canary_literal = "canary-values-4411", "canary-literal-9d0e"
+    files = _chart_files("charts/web") | {
+        "values-prod.yaml": f"dbPassword: {canary_values}: broken\n",
+        "gitops-validator.yaml": (
+            "environments:\n"
+            "  web: {helm: {chart: charts/web, values: [values-prod.yaml]}}\n"
+            "  dev: {path: overlays/dev}\n"
+        ),
+        "overlays/dev/kustomization.yaml": (
+            f"secretGenerator:\n  - name: s\n    literals: [PASSWORD:{canary_literal}]\n"
+        ),
+    }
+    result = run_cli("validate", "--format", "json", cwd=make_repo(files))
+    assert result.code == 1, result.stderr
+    messages = [f["message"] for f in json.loads(result.stdout)["findings"]]
+    assert len([m for m in messages if "cannot render environment" in m]) == 2, messages
+    assert canary_values not in result.stdout + result.stderr
+    assert canary_literal not in result.stdout + result.stderr
+
+
+def test_missing_environment_directory_is_a_render_finding(make_repo, run_cli: RunCli) -> None:
+    files = three_environments()
+    files["gitops-validator.yaml"] += "  qa: {path: overlays/qa}\n"
+    result = run_cli("validate", "--format", "json", cwd=make_repo(files))
+    assert result.code == 1, result.stderr
+    [finding] = json.loads(result.stdout)["findings"]
+    assert finding["ruleId"] == "render-failed" and finding["environment"] == "qa"
+
+
+def test_transformer_configs_are_never_served_from_the_cache(make_repo, run_cli: RunCli) -> None:
+    files = three_environments()
+    files["overlays/dev/kustomization.yaml"] += "transformers:\n  - labeller.yaml\n"
+    files["overlays/dev/labeller.yaml"] = (
+        "apiVersion: builtin\nkind: PatchTransformer\nmetadata: {name: p}\npath: p.yaml\n"
+        "target: {kind: Deployment}\n"
+    )
+    files["overlays/dev/p.yaml"] = (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, labels: {mark: one}}\n"
+    )
+    repo = make_repo(files)
+    assert run_cli("validate", cwd=repo).code == 0
+    (repo / "overlays/dev/p.yaml").write_text(files["overlays/dev/p.yaml"].replace("one", "two"))
+    rendered = run_cli("render", "--env", "dev", cwd=repo)
+    assert "mark: two" in rendered.stdout

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -52,6 +53,9 @@ __all__ = [
     "VerificationError",
     "canonical_json",
 ]
+
+
+_POSITIONS = re.compile(r"\b(lines?|column|col)\s+\d+(-\d+)?")
 
 
 class Severity(StrEnum):
@@ -150,7 +154,8 @@ class Finding:
         anchor = (
             self.resource.key if self.resource else (self.location.file if self.location else "")
         )
-        parts = [self.rule_id, self.environment or "", anchor, self.path or "", self.message]
+        message = _POSITIONS.sub(r"\1", self.message)  # "at line 12, column 3" moves with edits
+        parts = [self.rule_id, self.environment or "", anchor, self.path or "", message]
         return "sha256:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
     @classmethod

@@ -135,3 +135,22 @@ def test_reconcile_loops_and_survives_failed_iterations(
     for value in _plaintext(demo_repo).values():
         assert value not in output
         assert base64.b64encode(value.encode()).decode() not in output
+
+
+def test_a_plaintext_secret_never_ships_even_with_fail_on_never(
+    make_repo, run_cli: RunCli, tmp_path: Path
+) -> None:
+    from support import three_environments
+
+    canary = "canary-bundle-42xq"
+    files = three_environments()
+    files["overlays/prod/kustomization.yaml"] += (
+        f"secretGenerator:\n  - name: db\n    literals: [PASSWORD={canary}]\n"
+    )
+    repo = make_repo(files)
+    out = tmp_path / "bundle"
+    env = {"GITOPS_VALIDATOR_FAIL_ON": "never"}
+    result = run_cli("bundle", "--env", "prod", "--output", str(out), cwd=repo, env=env)
+    assert result.code == 1, result.stdout + result.stderr
+    leftovers = [p for p in out.rglob("*") if p.is_file()] if out.exists() else []
+    assert not any(base64.b64encode(canary.encode()).decode() in p.read_text() for p in leftovers)

@@ -50,10 +50,6 @@ def sort_key(ref: ResourceRef) -> tuple[int, str, str, str, str]:
     return (rank, group, ref.kind, ref.namespace or "", ref.name)
 
 
-def in_apply_order(refs: Sequence[ResourceRef]) -> list[ResourceRef]:
-    return sorted(refs, key=sort_key)
-
-
 def in_delete_order(refs: Sequence[ResourceRef]) -> list[ResourceRef]:
     """Reverse apply order: webhooks first, custom resources before CRDs, Namespaces last."""
     return sorted(refs, key=sort_key, reverse=True)

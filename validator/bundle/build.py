@@ -112,7 +112,14 @@ def _relevant_findings(env: RenderedEnvironment, report: ValidationReport) -> li
     return list(seen.values())
 
 
+# A value in the clear never ships, whatever --fail-on says: the bundle would be a copy of it.
+_SECRET_VALUE_RULES = frozenset({"secret-plaintext", "secret-leak"})
+
+
 def _blocking(findings: Iterable[Finding], fail_on: str) -> bool:
+    findings = list(findings)
+    if any(finding.rule_id in _SECRET_VALUE_RULES for finding in findings):
+        return True
     if fail_on == "never":
         return False
     threshold = Severity(fail_on).rank

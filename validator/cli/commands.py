@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from validator import __version__, pipeline
+from validator import pipeline
 from validator.cli.exitcodes import ExitCode, for_report
 from validator.cli.outputs import parse_targets, write_targets
 from validator.cli.progress import TerminalProgress, progress_for
@@ -99,7 +99,3 @@ def envs(settings: Settings, args: argparse.Namespace) -> ExitCode:
         source = row["path"] or f"helm chart {row['helmChart']}"
         print(f"{row['name']:<{width}}  {source}  (Kubernetes {row['kubernetesVersion']})")
     return ExitCode.OK
-
-
-def version_line() -> str:
-    return f"gitops-validator {__version__}"

@@ -63,11 +63,18 @@ def _parse(path: Path) -> CommentedMap:
 
 
 def _plain(node: Any) -> Any:
+    """ruamel's round-trip types (ScalarFloat, TaggedScalar, dates) as plain JSON values."""
     if isinstance(node, dict):
         return {str(key): _plain(value) for key, value in node.items()}
     if isinstance(node, list):
         return [_plain(item) for item in node]
-    return node
+    if isinstance(node, bool) or node is None:
+        return node
+    if isinstance(node, int):
+        return int(node)
+    if isinstance(node, float):
+        return float(node)
+    return str(node)
 
 
 def _describe(error: Any, document: CommentedMap) -> tuple[int, str]:

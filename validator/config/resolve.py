@@ -20,6 +20,7 @@ from validator.model import (
     SchemaSettings,
     SecretsSettings,
     Settings,
+    UsageError,
     VaultSettings,
 )
 
@@ -48,7 +49,7 @@ def resolve_settings(
 ) -> Settings:
     start = (repo or Path.cwd()).resolve()
     if not start.is_dir():
-        raise ConfigError(f"repository directory {start} does not exist")
+        raise UsageError(f"repository directory {start} does not exist")
     config_file = _config_file(start, overrides, environ)
     raw = load_config_file(config_file) if config_file else {}
     repo_root = start if repo else (config_file.parent if config_file else _root_of(start))

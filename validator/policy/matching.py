@@ -90,7 +90,8 @@ def request_info(
     group, version = split_api_version(str(body.get("apiVersion") or ""))
     kind = str(body.get("kind") or "")
     # Unknown kinds: the conventional lower-case plural, scope guessed from metadata.namespace.
-    metadata = body.get("metadata") or {}
+    raw_metadata = body.get("metadata")
+    metadata: Mapping[str, Any] = raw_metadata if isinstance(raw_metadata, Mapping) else {}
     guess = (kind.lower() + "s", bool(metadata.get("namespace")))
     resource, namespaced = table.get((group, kind), guess)
     return RequestInfo(

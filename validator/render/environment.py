@@ -95,7 +95,8 @@ def render_environment(
     try:
         documents = _render(spec, settings, inputs)
     except (KustomizeError, HelmRenderError, StreamError) as error:
-        return _failed(spec, settings, str(error), relative_inputs)
+        message = _redacted(str(error), inputs.generated_values)
+        return _failed(spec, settings, message, relative_inputs)
     log.info("%s: rendered %d objects in %.2f s", spec.name, len(documents), _since(started))
     return _environment(spec, documents, relative_inputs, from_cache=False)
 
@@ -108,6 +109,14 @@ def store_render(plan: RenderPlan, env: RenderedEnvironment, settings: Settings)
         RenderCache(settings.cache_dir).put(plan.cache_key, documents)
 
 
+def _redacted(message: str, values: set[str]) -> str:
+    """kustomize quotes a bad generator literal or env line in its error: never repeat it."""
+    for value in sorted(values, key=len, reverse=True):
+        if len(value) >= 3:
+            message = message.replace(value, "***")
+    return message
+
+
 def _since(started: float) -> float:
     return time.perf_counter() - started
 
@@ -115,7 +124,8 @@ def _since(started: float) -> float:
 def _inputs(spec: EnvironmentSpec, repo: Path) -> KustomizeInputs:
     if spec.helm:
         chart = (repo / spec.helm.chart).resolve()
-        files = {p for p in chart.rglob("*") if p.is_file()} if chart.is_dir() else set()
+        # Resolved, so a template symlinked out of the repository is caught as outside it.
+        files = {p.resolve() for p in chart.rglob("*") if p.is_file()} if chart.is_dir() else set()
         files |= {(repo / v).resolve() for v in spec.helm.values}
         return KustomizeInputs(files=files, uses_helm=True)
     return collect_inputs(repo / str(spec.path))

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import helm_python
-import yaml_rs
 from helm_python import _native
 
 from validator.model import ValidatorError
+from validator.render.stream import StreamError, load_documents
 
 # The Helm SDK's native handles are not documented as thread-safe across charts; one lock keeps
 # in-process rendering serial while kustomize subprocesses of other environments run in parallel.
@@ -35,9 +35,12 @@ def merged_values(values_files: Sequence[Path]) -> dict[str, Any]:
     merged: dict[str, Any] = {}
     for path in values_files:
         try:
-            loaded = yaml_rs.loads(path.read_text(encoding="utf-8")) or {}
-        except (OSError, UnicodeDecodeError, yaml_rs.YAMLDecodeError) as error:
+            documents = load_documents(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as error:
             raise HelmRenderError(f"cannot read values file {path.name}: {error}") from None
+        except StreamError as error:  # the message never quotes the file's content
+            raise HelmRenderError(f"values file {path.name}: {error}") from None
+        loaded = documents[0] if documents else {}
         if not isinstance(loaded, dict):
             raise HelmRenderError(f"values file {path.name} must hold a mapping")
         _deep_merge(merged, loaded)
@@ -78,13 +81,32 @@ def render_chart(
             finally:
                 chart.close()
         except helm_python.HelmError as error:
-            raise HelmRenderError(f"helm: {error}") from None
+            # Helm quotes values in some errors (a values-schema mismatch): never repeat them.
+            raise HelmRenderError(f"helm: {_redacted(str(error), values)}") from None
     rendered: dict[str, str] = json.loads(raw)
     return [
         RenderedTemplate(template=_inside_chart(path), text=text)
         for path, text in sorted(rendered.items())
         if text.strip() and not path.endswith("NOTES.txt") and "/tests/" not in path
     ]
+
+
+def _redacted(message: str, values: Any) -> str:
+    for text in sorted(set(_strings(values)), key=len, reverse=True):
+        if len(text) >= 3:
+            message = message.replace(text, "***")
+    return message
+
+
+def _strings(node: Any) -> Iterator[str]:
+    if isinstance(node, Mapping):
+        for value in node.values():
+            yield from _strings(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _strings(item)
+    elif node is not None and not isinstance(node, bool):
+        yield str(node)
 
 
 def _inside_chart(rendered_path: str) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 
 from validator.render.stream import StreamError, load_documents
 
+_UNFOLLOWED = "\0unfollowed"
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 
 
@@ -21,6 +22,8 @@ class KustomizeInputs:
     files: set[Path] = field(default_factory=set)
     uses_helm: bool = False
     complete: bool = True  # False when something could not be followed (remote, unparseable)
+    # Values generators put into ConfigMaps and Secrets: never repeated in an error message.
+    generated_values: set[str] = field(default_factory=set)
 
 
 def kustomization_file(directory: Path) -> Path | None:
@@ -36,6 +39,8 @@ def read_kustomization(path: Path) -> dict[str, Any] | None:
 
 
 def collect_inputs(directory: Path) -> KustomizeInputs:
+    if not directory.is_dir():
+        return KustomizeInputs(complete=False)  # the render reports the missing overlay
     inputs = KustomizeInputs()
     _walk(directory.resolve(), inputs, seen=set())
     return inputs
@@ -47,7 +52,7 @@ def _walk(directory: Path, inputs: KustomizeInputs, seen: set[Path]) -> None:
     seen.add(directory)
     path = kustomization_file(directory)
     if path is None:
-        inputs.files.update(p for p in directory.iterdir() if p.is_file())
+        inputs.files.update(p.resolve() for p in directory.iterdir() if p.is_file())
         return
     inputs.files.add(path)
     kustomization = read_kustomization(path)
@@ -55,7 +60,11 @@ def _walk(directory: Path, inputs: KustomizeInputs, seen: set[Path]) -> None:
         inputs.complete = False
         return
     for reference in _references(kustomization):
-        if "://" in reference or reference.startswith(("github.com/", "git@")):
+        if (
+            reference == _UNFOLLOWED
+            or "://" in reference
+            or reference.startswith(("github.com/", "git@"))
+        ):
             inputs.complete = False
             continue
         target = (directory / reference).resolve()
@@ -64,6 +73,7 @@ def _walk(directory: Path, inputs: KustomizeInputs, seen: set[Path]) -> None:
         else:
             inputs.files.add(target)
     _add_helm_charts(directory, kustomization, inputs)
+    _add_generated_values(directory, kustomization, inputs)
 
 
 def _references(kustomization: dict[str, Any]) -> Iterator[str]:
@@ -78,6 +88,10 @@ def _references(kustomization: dict[str, Any]) -> Iterator[str]:
         yield from _paths(kustomization.get(key))
     for key in ("transformers", "generators", "validators"):
         yield from _paths(kustomization.get(key))
+        if kustomization.get(key):
+            # Their configs name further files (a PatchTransformer's `path:`) that this walk
+            # does not follow, so such a tree is never served from the cache.
+            yield _UNFOLLOWED
     for key in ("patches", "patchesJson6902", "replacements"):
         yield from _entry_paths(kustomization.get(key), "path")
     for key in ("configMapGenerator", "secretGenerator"):
@@ -105,11 +119,33 @@ def _add_helm_charts(
             inputs.complete = False  # a chart pulled from a repository cannot be hashed offline
         chart_dir = (directory / str(chart_home) / str(chart.get("name", ""))).resolve()
         if chart_dir.is_dir():
-            inputs.files.update(p for p in chart_dir.rglob("*") if p.is_file())
+            inputs.files.update(p.resolve() for p in chart_dir.rglob("*") if p.is_file())
         for values in _paths(
             [chart.get("valuesFile"), *(chart.get("additionalValuesFiles") or [])]
         ):
             inputs.files.add((directory / values).resolve())
+
+
+def _add_generated_values(
+    directory: Path, kustomization: dict[str, Any], inputs: KustomizeInputs
+) -> None:
+    for key in ("configMapGenerator", "secretGenerator"):
+        for generator in _dicts(kustomization.get(key)):
+            for literal in _paths(generator.get("literals")):
+                inputs.generated_values.update({literal, literal.partition("=")[2]})
+            sources = [e.split("=", 1)[-1] for e in _paths(generator.get("files"))]
+            sources += [*_paths(generator.get("envs")), *_paths([generator.get("env")])]
+            for source in sources:
+                inputs.generated_values.update(_lines_of(directory / source))
+
+
+def _lines_of(path: Path) -> set[str]:
+    try:
+        text = path.read_bytes()[:65536].decode("utf-8", "replace")
+    except OSError:
+        return set()
+    lines = {line.strip() for line in text.splitlines() if line.strip()}
+    return lines | {line.partition("=")[2] for line in lines if "=" in line}
 
 
 def _paths(value: Any) -> Iterator[str]:

@@ -98,6 +98,10 @@ def _write_helm_shim(scratch: Path) -> Path:
 def _clean_error(stderr: str, wrapper: Path, repo_root: Path) -> str:
     """The last meaningful line of kustomize's stderr, with scratch paths made repo-relative."""
     lines = [_KLOG_PREFIX.sub("", line).strip() for line in stderr.strip().splitlines()]
+    if lines and lines[-1] == ">" and "<" in lines:
+        # klog wraps a multi-line error as `err=<`, its lines, then `>`: keep all of them.
+        start = len(lines) - 1 - lines[::-1].index("<")
+        lines = [" ".join(line for line in lines[start + 1 : -1] if line)]
     message = next((line for line in reversed(lines) if line), "kustomize failed")
     message = message.removeprefix("Error: ").removeprefix("error: ").strip('"')
     to_repo = os.path.relpath(repo_root, wrapper)

@@ -63,7 +63,10 @@ def _chain(
     for key in ("resources", "bases", "components"):
         for entry in kustomization.get(key) or []:
             child = (directory / str(entry)).resolve()
-            leads_to_origin = origin_dir is None or origin_dir.is_relative_to(child)
+            # Components patch whatever includes them, so they are always followed.
+            leads_to_origin = (
+                key == "components" or origin_dir is None or origin_dir.is_relative_to(child)
+            )
             if child.is_dir() and leads_to_origin:
                 yield from _chain(child, origin_dir, seen)
 

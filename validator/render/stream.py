@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import yaml_rs
@@ -16,6 +17,10 @@ ALIAS_LIMITS = yaml_rs.AliasLimits(
 
 _LEADING_NULL = "--- null\n---\n"
 _LEADING_LINES = _LEADING_NULL.count("\n")
+
+
+# "Invalid value 's3cret' for '!!int' tag": the parser quotes the value itself.
+_QUOTED_VALUE = re.compile(r"Invalid value '.*?' for")
 
 
 class StreamError(ValueError):
@@ -45,6 +50,7 @@ def _shift_line(message: str) -> str:
     """
     lines = message.strip().splitlines()
     message = f"{lines[0]}: {lines[-1]}" if len(lines) > 1 else message
+    message = _QUOTED_VALUE.sub("Invalid value for", message)
     prefix = "YAML parse error at line "
     if message.startswith(prefix):
         number, _, rest = message[len(prefix) :].partition(",")

@@ -32,8 +32,21 @@ def parse_pointer(pointer: str) -> list[Segment]:
     return [int(p) if p.isdigit() else p for p in parts]
 
 
-@lru_cache(maxsize=256)
+def _version(path: Path) -> tuple[int, int]:
+    """Part of the cache keys below, so a long-lived process (`reconcile`) sees edited files."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return (0, 0)
+    return (stat.st_mtime_ns, stat.st_size)
+
+
 def load_all(path: Path) -> tuple[Any, ...]:
+    return _load_all(path, _version(path))
+
+
+@lru_cache(maxsize=256)
+def _load_all(path: Path, version: tuple[int, int]) -> tuple[Any, ...]:
     try:
         text = path.read_text(encoding="utf-8")
         return tuple(YAML(typ="rt").load_all(text))
@@ -41,8 +54,12 @@ def load_all(path: Path) -> tuple[Any, ...]:
         return ()
 
 
-@lru_cache(maxsize=64)
 def _lines(path: Path) -> tuple[str, ...]:
+    return _read_lines(path, _version(path))
+
+
+@lru_cache(maxsize=64)
+def _read_lines(path: Path, version: tuple[int, int]) -> tuple[str, ...]:
     try:
         return tuple(path.read_text(encoding="utf-8").splitlines())
     except (OSError, UnicodeDecodeError):

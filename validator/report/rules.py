@@ -109,10 +109,6 @@ _TOOL_RULES: dict[str, RuleText] = {
 }
 
 
-def is_tool_rule(rule_id: str) -> bool:
-    return rule_id in _TOOL_RULES
-
-
 def rule_text(rule_id: str, example_message: str = "") -> RuleText:
     """The description of a rule; policies get a generic one built from a finding message."""
     known = _TOOL_RULES.get(rule_id)
