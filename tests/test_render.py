@@ -243,3 +243,13 @@ def test_transformer_configs_are_never_served_from_the_cache(make_repo, run_cli:
     (repo / "overlays/dev/p.yaml").write_text(files["overlays/dev/p.yaml"].replace("one", "two"))
     rendered = run_cli("render", "--env", "dev", cwd=repo)
     assert "mark: two" in rendered.stdout
+
+
+def test_undecodable_env_file_is_not_echoed(make_repo, run_cli: RunCli) -> None:
+    files: dict[str, str | bytes] = dict(three_environments())
+    files["overlays/dev/kustomization.yaml"] += "secretGenerator:\n  - name: s\n    envs: [x.env]\n"
+    files["overlays/dev/x.env"] = b"PASS=CANARY\xff\n"
+    result = run_cli("validate", cwd=make_repo(files))
+    assert result.code == 1
+    assert "CANARY" not in result.stdout + result.stderr
+    assert "80 65 83 83" not in result.stdout  # nor as the bytes kustomize prints

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -109,8 +110,16 @@ def store_render(plan: RenderPlan, env: RenderedEnvironment, settings: Settings)
         RenderCache(settings.cache_dir).put(plan.cache_key, documents)
 
 
+_BYTE_LIST = re.compile(r"\[\d+(?: \d+)+\]")
+
+
 def _redacted(message: str, values: set[str]) -> str:
     """kustomize quotes a bad generator literal or env line in its error: never repeat it."""
+    # A line kustomize cannot decode is printed as its bytes ("[80 65 83 ...]") and then
+    # escaped after the error: no text comparison can match either.
+    message = _BYTE_LIST.sub("[...]", message)
+    head, marker, _ = message.partition("invalid utf8 bytes")
+    message = head + marker
     for value in sorted(values, key=len, reverse=True):
         if len(value) >= 3:
             message = message.replace(value, "***")
