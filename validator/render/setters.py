@@ -14,7 +14,7 @@ from typing import Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from validator.model import Resource, SourceLocation
+from validator.model import Resource
 from validator.render.inputs import kustomization_file
 from validator.render.yamlnodes import Segment, load_all, load_text, parse_pointer, walk
 
@@ -26,24 +26,15 @@ class Hit:
     column: int = 1
 
 
-def find_setter(overlay: Path, resource: Resource, pointer: str) -> Hit | None:
+def find_setter(overlay: Path, repo: Path, resource: Resource, pointer: str) -> Hit | None:
     segments = parse_pointer(pointer)
-    origin_dir = _origin_dir(overlay, resource.origin)
+    origin = resource.origin
+    origin_dir = (repo / origin.file).parent.resolve() if origin else None
     for directory, kustomization in _chain(overlay, origin_dir, set()):
         file = kustomization_file(directory)
         assert file is not None
         for hit in _setters(directory, file, kustomization, resource, pointer, segments):
             return hit
-    return None
-
-
-def _origin_dir(overlay: Path, origin: SourceLocation | None) -> Path | None:
-    if origin is None:
-        return None
-    # origin.file is repo-relative; the overlay's repository root is found by walking up.
-    for root in (overlay, *overlay.parents):
-        if (root / origin.file).exists():
-            return (root / origin.file).parent.resolve()
     return None
 
 

@@ -20,7 +20,7 @@ class SourceMap:
         if not pointer:
             return origin
         if self._overlay:
-            hit = find_setter(self._overlay, resource, pointer)
+            hit = find_setter(self._overlay, self._repo, resource, pointer)
             if hit and hit.file.is_relative_to(self._repo):
                 return SourceLocation(self._relative(hit.file), hit.line, hit.column)
         if origin is None:
