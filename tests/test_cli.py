@@ -40,7 +40,8 @@ def test_doctor_with_invalid_config_exits_3(make_repo, run_cli: RunCli) -> None:
 def test_doctor_without_kubectl_exits_4(make_repo, run_cli: RunCli, tmp_path) -> None:
     empty = tmp_path / "bin"
     empty.mkdir()
-    result = run_cli("doctor", cwd=make_repo(three_environments()), env={"PATH": str(empty)})
+    no_tools = {"PATH": str(empty), "GITOPS_VALIDATOR_TOOLS_DIR": str(empty)}
+    result = run_cli("doctor", cwd=make_repo(three_environments()), env=no_tools)
     assert result.code == 4
     assert "BAD  kustomize" in result.stdout
 

@@ -38,7 +38,8 @@ def test_missing_kustomize_and_kubectl_exits_4(make_repo, run_cli, tmp_path: Pat
     repo = make_repo(three_environments())
     empty_bin = tmp_path / "empty-bin"
     empty_bin.mkdir()
-    result = run_cli("validate", cwd=repo, env={"PATH": str(empty_bin)})
+    no_tools = {"PATH": str(empty_bin), "GITOPS_VALIDATOR_TOOLS_DIR": str(empty_bin)}
+    result = run_cli("validate", cwd=repo, env=no_tools)
     assert result.code == 4
     assert "neither kustomize nor kubectl was found on PATH" in result.stderr
     assert "install kubectl" in result.stderr

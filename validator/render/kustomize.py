@@ -65,7 +65,6 @@ def run_kustomize(
             done = subprocess.run(
                 argv,
                 capture_output=True,
-                text=True,
                 timeout=TIMEOUT_SECONDS,
                 check=False,
                 preexec_fn=_bound_child,
@@ -73,8 +72,13 @@ def run_kustomize(
         except subprocess.TimeoutExpired:
             raise KustomizeError(f"{tool.label} timed out after {TIMEOUT_SECONDS} s") from None
         if done.returncode != 0:
-            raise KustomizeError(_clean_error(done.stderr, wrapper, repo_root))
-        return KustomizeOutput(done.stdout, wrapper)
+            # Standalone kustomize prints an undecodable input line raw (kubectl escapes it).
+            stderr = done.stderr.decode(errors="replace")
+            raise KustomizeError(_clean_error(stderr, wrapper, repo_root))
+        try:
+            return KustomizeOutput(done.stdout.decode(), wrapper)
+        except UnicodeDecodeError:
+            raise KustomizeError(f"{tool.label} printed output that is not UTF-8") from None
 
 
 def _bound_child() -> None:

@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
 from validator.model import ToolMissingError
 
 INSTALL_HINT = (
-    "install kubectl >= 1.32 (it bundles kustomize v5) or a standalone kustomize v5 and put it "
-    "on PATH: https://kubernetes.io/docs/tasks/tools/"
+    "run tools/build-k8s-tools.sh (builds the pinned kustomize with Go), or install kubectl >= "
+    "1.32 (it bundles kustomize v5) or a standalone kustomize v5 and put it on PATH: "
+    "https://kubernetes.io/docs/tasks/tools/"
 )
+# The kustomize release tools/build-k8s-tools.sh builds (pinned in tools/go/kustomize/go.mod; a
+# test keeps the two equal), and the environment variables that point at a specific binary.
+PINNED_KUSTOMIZE = "v5.8.2"
+KUSTOMIZE_ENV = "GITOPS_VALIDATOR_KUSTOMIZE"
+TOOLS_DIR_ENV = "GITOPS_VALIDATOR_TOOLS_DIR"
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,12 +34,34 @@ class KustomizeTool:
         return " ".join(self.command)
 
 
+def tools_dir() -> Path:
+    """Where tools/build-k8s-tools.sh caches the binaries it builds (one machine, all runs)."""
+    configured = os.environ.get(TOOLS_DIR_ENV)
+    if configured:
+        return Path(configured)
+    cache_home = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(cache_home) / "gitops-validator-tools"
+
+
+def built_tool(name: str, version: str) -> Path | None:
+    """The project-built binary `name` at `version`, if tools/build-k8s-tools.sh made it."""
+    path = tools_dir() / f"{name}-{version}" / name
+    return path if path.is_file() and os.access(path, os.X_OK) else None
+
+
 @cache
 def find_kustomize() -> KustomizeTool:
-    """`kustomize` if on PATH, else `kubectl kustomize`; ToolMissingError if neither works."""
-    standalone = shutil.which("kustomize")
+    """The first that exists: $GITOPS_VALIDATOR_KUSTOMIZE, the project-built pinned kustomize,
+    `kustomize` on PATH, `kubectl kustomize`; ToolMissingError if none works."""
+    configured = os.environ.get(KUSTOMIZE_ENV)
+    if configured and not Path(configured).is_file():
+        raise ToolMissingError(f"{KUSTOMIZE_ENV} names {configured}, which is not a file")
+    standalone = (
+        configured or built_tool("kustomize", PINNED_KUSTOMIZE) or shutil.which("kustomize")
+    )
     if standalone:
-        return KustomizeTool((standalone, "build"), _run_version([standalone, "version"]))
+        argv = [str(standalone), "version"]
+        return KustomizeTool((str(standalone), "build"), _run_version(argv))
     kubectl = shutil.which("kubectl")
     if kubectl:
         output = _run_version([kubectl, "version", "--client", "-o", "json"])
