@@ -65,8 +65,14 @@ if [ ${#missing[@]} -gt 0 ]; then
   command -v go >/dev/null || fail_or_warn "go is not installed; cannot build ${missing[*]}"
   mkdir -p "$cache_root"
   # One builder at a time: parallel test runs would otherwise compile the same tool twice.
+  # CI waits for a running build; a developer's `make test` goes on without the tools (the
+  # real-server tests skip) rather than block on another worktree's long cold build.
   exec 9>"$cache_root/.lock"
-  flock 9
+  if in_ci; then
+    flock 9
+  elif ! flock -n 9; then
+    fail_or_warn "another build of ${missing[*]} is running"
+  fi
   for tool in "${missing[@]}"; do
     out="$(binary_of "$tool")"
     [ -x "$out" ] && continue
