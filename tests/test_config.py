@@ -65,13 +65,14 @@ def test_config_is_found_from_a_subdirectory(make_repo, run_cli: RunCli) -> None
     assert [env["name"] for env in json.loads(result.stdout)] == ["dev", "staging", "prod"]
 
 
-def test_without_config_every_overlay_is_an_environment(make_repo, run_cli: RunCli) -> None:
+def test_without_config_every_leaf_overlay_is_an_environment(make_repo, run_cli: RunCli) -> None:
     files = three_environments()
     del files["gitops-validator.yaml"]
     result = run_cli("envs", "--json", cwd=make_repo(files))
     assert result.code == 0, result.stderr
     names = [env["name"] for env in json.loads(result.stdout)]
-    assert names == ["base", "dev", "prod", "staging"]
+    # overlays/base is referenced by the others: a base, never an environment (issue 13).
+    assert names == ["dev", "prod", "staging"]
 
 
 def test_cli_overrides_environment_overrides_file(make_repo) -> None:

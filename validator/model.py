@@ -18,6 +18,7 @@ from typing import Any
 from validator.settings import (
     ApplySettings,
     EnvironmentSpec,
+    FluxSpec,
     HelmSpec,
     PolicySettings,
     SchemaSettings,
@@ -34,6 +35,7 @@ __all__ = [
     "DeliveryError",
     "EnvironmentSpec",
     "Finding",
+    "FluxSpec",
     "HelmSpec",
     "NothingToValidateError",
     "PolicySettings",
@@ -135,6 +137,9 @@ class Resource:
     body: Mapping[str, Any]
     environment: str
     origin: SourceLocation | None = None
+    # The Flux Kustomization / HelmRelease / Argo Application that produced it, as
+    # "Kind/namespace/name"; None for plain Kustomize and Helm environments.
+    unit: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +152,7 @@ class Finding:
     resource: ResourceRef | None = None
     path: str | None = None  # JSON pointer into the rendered object
     location: SourceLocation | None = None
+    unit: str | None = None  # "Kind/namespace/name" of the GitOps unit (see Resource.unit)
 
     @property
     def fingerprint(self) -> str:
@@ -176,6 +182,7 @@ class Finding:
             location=SourceLocation(location["file"], location["line"], location["column"])
             if location
             else None,
+            unit=data.get("unit"),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -188,6 +195,7 @@ class Finding:
             "resource": self.resource.to_json() if self.resource else None,
             "path": self.path,
             "location": self.location.to_json() if self.location else None,
+            "unit": self.unit,
             "fingerprint": self.fingerprint,
         }
 
@@ -204,7 +212,9 @@ class RenderedEnvironment:
 
     @property
     def failed(self) -> bool:
-        return any(f.rule_id == "render-failed" for f in self.findings)
+        # A unit that failed to render (one Flux Kustomization of a cluster) leaves the rest
+        # of the environment worth checking; only a failure of the whole environment stops it.
+        return any(f.rule_id == "render-failed" and f.unit is None for f in self.findings)
 
 
 @dataclass(frozen=True, slots=True)

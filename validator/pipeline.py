@@ -58,7 +58,9 @@ class ValidateRequest:
 
 def select_environments(settings: Settings, names: Sequence[str]) -> tuple[EnvironmentSpec, ...]:
     if not settings.environments:
-        where = settings.config_file or f"{settings.repo_root}/overlays/*/kustomization.yaml"
+        where = settings.config_file or (
+            f"{settings.repo_root}: no Flux cluster, Argo CD Application or leaf kustomization"
+        )
         raise NothingToValidateError(f"no environments to validate (looked in {where})")
     known = {env.name for env in settings.environments}
     unknown = [name for name in names if name not in known]
@@ -75,7 +77,7 @@ def _render_plans(
     A missing kustomize aborts before any work (exit 4, not a finding); files refused by the
     source check are never handed to kustomize or Helm.
     """
-    if any(plan.spec.path for plan in plans):
+    if any(plan.spec.path or plan.spec.flux for plan in plans):
         find_kustomize()
     progress("checking source files")
     sources = check_source_files(settings.repo_root, {f for p in plans for f in p.input_files})
@@ -132,7 +134,7 @@ def _validate_plans(
     for plan, env in zip(plans, rendered, strict=True):
         base = base_envs.get(env.name)
         old = {r.ref.key: r for r in base.resources} if base else {}
-        locate = _locator(env, SourceMap(settings.repo_root, plan.spec))
+        locate = _locator(env, SourceMap(settings.repo_root, plan.spec, env.resources))
         env_findings = list(env.findings)
         if not env.failed:
             for stage in stages:
@@ -285,8 +287,12 @@ def _locator(env: RenderedEnvironment, source_map: SourceMap) -> Callable[[Findi
 
     def locate(finding: Finding) -> Finding:
         resource = by_ref.get(finding.resource) if finding.resource else None
-        if finding.location is not None or resource is None:
+        if resource is None:
             return finding
-        return dataclasses.replace(finding, location=source_map.locate(resource, finding.path))
+        unit = finding.unit or resource.unit
+        if finding.location is not None:
+            return dataclasses.replace(finding, unit=unit)
+        location = source_map.locate(resource, finding.path)
+        return dataclasses.replace(finding, location=location, unit=unit)
 
     return locate

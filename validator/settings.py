@@ -17,12 +17,23 @@ class HelmSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class FluxSpec:
+    """A Flux cluster: its root Kustomization, expanded recursively as the controller does."""
+
+    entry: str  # repository-relative file holding the root Flux Kustomization
+    name: str  # the root Kustomization's metadata.name
+    namespace: str  # and its metadata.namespace
+
+
+@dataclass(frozen=True, slots=True)
 class EnvironmentSpec:
     name: str
     kubernetes_version: str
     path: str | None = None  # repository-relative kustomization directory
     helm: HelmSpec | None = None
     policy_profile: str | None = None
+    flux: FluxSpec | None = None
+    discovered: str | None = None  # why discovery found it; None when the config declares it
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,8 @@ from validator import pipeline
 from validator.cli.exitcodes import ExitCode, for_report
 from validator.cli.outputs import parse_targets, write_targets
 from validator.cli.progress import TerminalProgress, progress_for
-from validator.model import Settings, UsageError
+from validator.discover import discover_environments
+from validator.model import EnvironmentSpec, Settings, UsageError
 from validator.report import load_previous, manifest_stream, write_compliance_report
 from validator.stages import compliance_inputs
 
@@ -81,6 +82,7 @@ def _write(path: Path, text: str) -> None:
 
 def envs(settings: Settings, args: argparse.Namespace) -> ExitCode:
     specs = pipeline.select_environments(settings, [])
+    units = _discovered_units(settings)
     rows = [
         {
             "name": spec.name,
@@ -88,6 +90,11 @@ def envs(settings: Settings, args: argparse.Namespace) -> ExitCode:
             "helmChart": spec.helm.chart if spec.helm else None,
             "kubernetesVersion": spec.kubernetes_version,
             "policyProfile": spec.policy_profile or settings.policies.builtin,
+            "flux": {"entry": spec.flux.entry, "kustomization": spec.flux.name}
+            if spec.flux
+            else None,
+            "discovered": spec.discovered,
+            "units": list(units.get(spec.name, ())),
         }
         for spec in specs
     ]
@@ -95,7 +102,24 @@ def envs(settings: Settings, args: argparse.Namespace) -> ExitCode:
         print(json.dumps(rows))
         return ExitCode.OK
     width = max(len(row["name"] or "") for row in rows)
-    for row in rows:
-        source = row["path"] or f"helm chart {row['helmChart']}"
-        print(f"{row['name']:<{width}}  {source}  (Kubernetes {row['kubernetesVersion']})")
+    for spec, row in zip(specs, rows, strict=True):
+        print(f"{row['name']:<{width}}  {_source(spec)}  (Kubernetes {row['kubernetesVersion']})")
+        if spec.discovered:
+            print(f"{'':<{width}}  found: {spec.discovered}")
+        if row["units"]:
+            print(f"{'':<{width}}  units: {', '.join(row['units'])}")
     return ExitCode.OK
+
+
+def _source(spec: EnvironmentSpec) -> str:
+    if spec.flux:
+        return f"Flux cluster from {spec.flux.entry}"
+    return spec.path or f"helm chart {spec.helm.chart if spec.helm else '?'}"
+
+
+def _discovered_units(settings: Settings) -> dict[str, tuple[str, ...]]:
+    """The units discovery read from the source files (none when a config declares them)."""
+    if settings.config_file is not None:
+        return {}
+    found = discover_environments(settings.repo_root, settings.kubernetes_version)
+    return {entry.spec.name: entry.units for entry in found.environments}

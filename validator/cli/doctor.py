@@ -12,6 +12,7 @@ from pathlib import Path
 
 from validator.cli.exitcodes import ExitCode
 from validator.config import Overrides, resolve_settings
+from validator.discover import discover_environments
 from validator.model import ConfigError, Settings, ToolMissingError, ValidatorError
 from validator.render import find_kustomize, helm_sdk_version
 
@@ -27,8 +28,8 @@ def doctor(repo: Path | None, overrides: Overrides) -> ExitCode:
         checks.append(("config", False, str(error)))
         code = ExitCode.INVALID_CONFIG
     else:
-        checks += [_config(settings), _cache(settings)]
-        needs_kustomize = any(env.path for env in settings.environments)
+        checks += [_config(settings), *_discovery(settings), _cache(settings)]
+        needs_kustomize = any(env.path or env.flux for env in settings.environments)
         if needs_kustomize and not checks[0][1]:
             code = ExitCode.TOOL_MISSING
     width = max(len(name) for name, _, _ in checks)
@@ -69,9 +70,26 @@ def _sops() -> Check:
 
 
 def _config(settings: Settings) -> Check:
-    source = str(settings.config_file) if settings.config_file else "none (overlays/* defaults)"
+    source = str(settings.config_file) if settings.config_file else "none (discovered)"
     names = ", ".join(env.name for env in settings.environments) or "none"
     return ("config", True, f"{source}; environments: {names}")
+
+
+def _discovery(settings: Settings) -> list[Check]:
+    """What discovery found and why, and what it looked at and left (no config only)."""
+    if settings.config_file is not None:
+        return []
+    found = discover_environments(settings.repo_root, settings.kubernetes_version)
+    checks: list[Check] = [
+        (f"env {entry.spec.name}", True, f"{entry.reason}; {len(entry.units)} units")
+        for entry in found.environments
+    ]
+    checks += [("discovery", True, f"skipped {note}") for note in found.notes]
+    if not found.environments:
+        checks.append(
+            ("discovery", False, "no Flux cluster, Argo CD Application or leaf kustomization")
+        )
+    return checks
 
 
 def _cache(settings: Settings) -> Check:

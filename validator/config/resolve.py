@@ -11,6 +11,7 @@ from typing import Any
 
 from validator.config.discover import find_config, find_git_root
 from validator.config.load import load_config_file
+from validator.discover import discover_environments
 from validator.model import (
     ApplySettings,
     ConfigError,
@@ -114,13 +115,7 @@ def _environments(
     repo_root: Path, configured: Mapping[str, Any] | None, default_version: str
 ) -> tuple[EnvironmentSpec, ...]:
     if configured is None:
-        overlays = sorted(p.parent for p in repo_root.glob("overlays/*/kustomization.yaml"))
-        return tuple(
-            EnvironmentSpec(
-                name=o.name, kubernetes_version=default_version, path=f"overlays/{o.name}"
-            )
-            for o in overlays
-        )
+        return discover_environments(repo_root, default_version).specs
     return tuple(_environment(name, spec, default_version) for name, spec in configured.items())
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 import time
@@ -23,6 +24,8 @@ from validator.model import (
     SourceLocation,
 )
 from validator.render.cache import RenderCache, cache_key
+from validator.render.document import Document
+from validator.render.flux import FluxEntryError, flux_inputs, render_flux
 from validator.render.helm import HelmRenderError, merged_values, render_chart
 from validator.render.helm_shim import TEMPLATE_ANNOTATION
 from validator.render.inputs import KustomizeInputs, collect_inputs, kustomization_file
@@ -32,23 +35,6 @@ from validator.render.stream import StreamError, load_documents
 from validator.render.tools import find_kustomize, helm_sdk_version
 
 log = logging.getLogger("gitops_validator.render")
-
-
-@dataclass(frozen=True, slots=True)
-class Document:
-    """A rendered object and where its source document starts (cacheable as JSON)."""
-
-    body: dict[str, Any]
-    origin: SourceLocation | None
-
-    def to_json(self) -> dict[str, Any]:
-        origin = self.origin
-        return {"body": self.body, "origin": [origin.file, origin.line] if origin else None}
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Document:
-        origin = data.get("origin")
-        return cls(data["body"], SourceLocation(origin[0], origin[1]) if origin else None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,23 +76,27 @@ def render_environment(
     cached = RenderCache(settings.cache_dir).get(plan.cache_key) if plan.cache_key else None
     if cached is not None:
         log.info("%s: render cache hit, kustomize and Helm skipped", spec.name)
-        documents = [Document.from_json(entry) for entry in cached]
-        return _environment(spec, documents, relative_inputs, from_cache=True)
+        documents = [Document.from_json(entry) for entry in cached if "finding" not in entry]
+        findings = [Finding.from_json(entry["finding"]) for entry in cached if "finding" in entry]
+        return _environment(spec, documents, relative_inputs, from_cache=True, findings=findings)
     started = time.perf_counter()
     try:
-        documents = _render(spec, settings, inputs)
-    except (KustomizeError, HelmRenderError, StreamError) as error:
+        documents, findings = _render(spec, settings, inputs)
+    except (KustomizeError, HelmRenderError, StreamError, FluxEntryError) as error:
         message = _redacted(str(error), inputs.generated_values)
         return _failed(spec, settings, message, relative_inputs)
     log.info("%s: rendered %d objects in %.2f s", spec.name, len(documents), _since(started))
-    return _environment(spec, documents, relative_inputs, from_cache=False)
+    return _environment(spec, documents, relative_inputs, from_cache=False, findings=findings)
 
 
 def store_render(plan: RenderPlan, env: RenderedEnvironment, settings: Settings) -> None:
     """Cache a fresh render; the pipeline calls this only once the secrets stage found no
     plaintext or leaked secret in it, so the cache never becomes a copy of a secret."""
-    if plan.cache_key and not env.from_cache and not env.failed:
-        documents = [Document(dict(r.body), r.origin).to_json() for r in env.resources]
+    failed = any(f.rule_id == "render-failed" for f in env.findings)
+    if plan.cache_key and not env.from_cache and not failed:
+        documents = [Document(dict(r.body), r.origin, r.unit).to_json() for r in env.resources]
+        # Render findings (a Flux source skipped, a variable unresolved) come back on a hit.
+        documents += [{"finding": f.to_json()} for f in env.findings]
         RenderCache(settings.cache_dir).put(plan.cache_key, documents)
 
 
@@ -137,12 +127,14 @@ def _inputs(spec: EnvironmentSpec, repo: Path) -> KustomizeInputs:
         files = {p.resolve() for p in chart.rglob("*") if p.is_file()} if chart.is_dir() else set()
         files |= {(repo / v).resolve() for v in spec.helm.values}
         return KustomizeInputs(files=files, uses_helm=True)
+    if spec.flux:
+        return flux_inputs(repo, spec.flux)
     return collect_inputs(repo / str(spec.path))
 
 
 def _key(spec: EnvironmentSpec, settings: Settings, inputs: KustomizeInputs) -> str | None:
     tools: dict[str, str] = {"validator": __version__}
-    if spec.path:
+    if spec.path or spec.flux:
         tools["kustomize"] = find_kustomize().version
     if inputs.uses_helm:
         tools["helm"] = helm_sdk_version()
@@ -153,7 +145,17 @@ def _key(spec: EnvironmentSpec, settings: Settings, inputs: KustomizeInputs) -> 
         return None  # a missing input: the render will report it
 
 
-def _render(spec: EnvironmentSpec, settings: Settings, inputs: KustomizeInputs) -> list[Document]:
+def _render(
+    spec: EnvironmentSpec, settings: Settings, inputs: KustomizeInputs
+) -> tuple[list[Document], list[Finding]]:
+    if spec.flux:
+        return render_flux(spec, settings)
+    return _render_documents(spec, settings, inputs), []
+
+
+def _render_documents(
+    spec: EnvironmentSpec, settings: Settings, inputs: KustomizeInputs
+) -> list[Document]:
     repo = settings.repo_root
     index = DocumentIndex()
     if spec.helm:
@@ -215,10 +217,15 @@ def _relative(path: Path, repo: Path) -> str:
 
 
 def _environment(
-    spec: EnvironmentSpec, documents: list[Document], inputs: frozenset[str], *, from_cache: bool
+    spec: EnvironmentSpec,
+    documents: list[Document],
+    inputs: frozenset[str],
+    *,
+    from_cache: bool,
+    findings: list[Finding] | None = None,
 ) -> RenderedEnvironment:
     resources = tuple(
-        Resource(ResourceRef.of(d.body), d.body, spec.name, d.origin) for d in documents
+        Resource(ResourceRef.of(d.body), d.body, spec.name, d.origin, d.unit) for d in documents
     )
     return RenderedEnvironment(
         name=spec.name,
@@ -226,13 +233,14 @@ def _environment(
         resources=resources,
         input_files=inputs,
         from_cache=from_cache,
+        findings=tuple(dataclasses.replace(f, environment=spec.name) for f in findings or ()),
     )
 
 
 def _failed(
     spec: EnvironmentSpec, settings: Settings, message: str, inputs: frozenset[str] = frozenset()
 ) -> RenderedEnvironment:
-    where = spec.helm.chart if spec.helm else str(spec.path)
+    where = spec.helm.chart if spec.helm else (spec.flux.entry if spec.flux else str(spec.path))
     entry = kustomization_file(settings.repo_root / where) if spec.path else None
     location = SourceLocation(_relative(entry, settings.repo_root) if entry else where, 1)
     finding = Finding(

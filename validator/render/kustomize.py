@@ -15,8 +15,10 @@ import signal
 import subprocess
 import sys
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from validator.model import ValidatorError
 from validator.render.tools import KustomizeTool
@@ -42,17 +44,40 @@ class KustomizeOutput:
     wrapper: Path  # origin annotation paths are relative to this (now deleted) directory
 
 
+@dataclass(frozen=True, slots=True)
+class WrapperOptions:
+    """What a Flux Kustomization adds on top of its path (kustomize-controller merges these
+    spec fields into the kustomization it builds; a wrapper around it has the same effect)."""
+
+    resources: tuple[Path, ...] = ()  # instead of the overlay: files and directories
+    fields: Mapping[str, Any] | None = None  # patches, images, namespace, prefix/suffix
+    components: tuple[Path, ...] = ()
+    unrestricted: bool = False  # --load-restrictor LoadRestrictionsNone, as Flux builds
+
+
 def run_kustomize(
-    tool: KustomizeTool, overlay: Path, repo_root: Path, *, kubernetes_version: str, helm: bool
+    tool: KustomizeTool,
+    overlay: Path,
+    repo_root: Path,
+    *,
+    kubernetes_version: str,
+    helm: bool,
+    options: WrapperOptions = WrapperOptions(),
 ) -> KustomizeOutput:
     with tempfile.TemporaryDirectory(prefix="gitops-validator-") as scratch:
         wrapper = Path(scratch) / "wrapper"
         wrapper.mkdir()
-        relative = os.path.relpath(overlay, wrapper)
-        (wrapper / "kustomization.yaml").write_text(
-            f"resources:\n- {json.dumps(relative)}\nbuildMetadata: [originAnnotations]\n"
-        )
+        wrapped = {
+            **(options.fields or {}),
+            "resources": [os.path.relpath(p, wrapper) for p in options.resources or (overlay,)],
+            "buildMetadata": ["originAnnotations"],
+        }
+        if options.components:
+            wrapped["components"] = [os.path.relpath(p, wrapper) for p in options.components]
+        (wrapper / "kustomization.yaml").write_text(json.dumps(wrapped) + "\n")
         argv = [*tool.command, str(wrapper)]
+        if options.unrestricted:
+            argv += ["--load-restrictor", "LoadRestrictionsNone"]
         if helm:
             argv += [
                 "--enable-helm",

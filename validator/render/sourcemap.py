@@ -3,17 +3,27 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from pathlib import Path
 
 from validator.model import EnvironmentSpec, Resource, SourceLocation
+from validator.render.flux.values_origin import helm_value_location
 from validator.render.setters import find_setter
 from validator.render.yamlnodes import LocatedMap, Segment, document_at, parse_pointer, walk
 
 
 class SourceMap:
-    def __init__(self, repo_root: Path, spec: EnvironmentSpec) -> None:
+    def __init__(
+        self, repo_root: Path, spec: EnvironmentSpec, resources: Iterable[Resource] = ()
+    ) -> None:
         self._repo = repo_root
         self._overlay = (repo_root / spec.path).resolve() if spec.path else None
+        # HelmReleases by unit name: a value from their `values` is located on their line.
+        self._releases = {
+            f"HelmRelease/{r.ref.namespace}/{r.ref.name}": r
+            for r in resources
+            if r.ref.kind == "HelmRelease"
+        }
 
     def locate(self, resource: Resource, pointer: str | None) -> SourceLocation | None:
         origin = resource.origin
@@ -25,7 +35,12 @@ class SourceMap:
                 return SourceLocation(self._relative(hit.file), hit.line, hit.column)
         if origin is None:
             return None
-        return self._in_document(origin, resource, parse_pointer(pointer)) or origin
+        segments = parse_pointer(pointer)
+        found = self._in_document(origin, resource, segments) or origin
+        release = self._releases.get(resource.unit or "")
+        if release is not None:
+            return helm_value_location(self._repo, found, segments, release) or found
+        return found
 
     def _relative(self, path: Path) -> str:
         return path.relative_to(self._repo).as_posix()

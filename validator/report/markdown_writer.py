@@ -175,7 +175,9 @@ def _row(finding: Finding) -> str:
         _code(finding.rule_id),
         escape(resource_label(finding.resource)) or "—",
         _code(source) if source else "—",
-        escape(finding.message) + (f" <sub>{escape(finding.path)}</sub>" if finding.path else ""),
+        escape(finding.message)
+        + (f" <sub>{escape(finding.path)}</sub>" if finding.path else "")
+        + (f" <sub>unit {escape(finding.unit)}</sub>" if finding.unit else ""),
     ]
     return "| " + " | ".join(cells) + " |"
 

@@ -72,6 +72,8 @@ def _write_findings(stream: TextIO, paint: _Painter, findings: list[Finding], in
             where.append(f"{loc.file}:{loc.line}:{loc.column}")
         if finding.path:
             where.append(finding.path)
+        if finding.unit:
+            where.append(f"unit {finding.unit}")
         if where:
             stream.write(f"{indent}        {paint('  '.join(where), 'dim')}\n")
 

@@ -1,0 +1,32 @@
+"""Flux: a cluster's Kustomizations and HelmReleases expanded as the controllers would."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from validator.model import EnvironmentSpec, Finding, FluxSpec, Settings
+from validator.render.document import Document
+from validator.render.flux.expand import FluxEntryError, expand_cluster
+from validator.render.flux.hr_chart import fetch_remote
+from validator.render.flux.tree import static_tree
+from validator.render.inputs import KustomizeInputs
+
+__all__ = ["FluxEntryError", "flux_inputs", "render_flux"]
+
+CHART_CACHE = "charts"
+
+
+def flux_inputs(repo: Path, flux: FluxSpec) -> KustomizeInputs:
+    """What the cluster's render reads, as far as its source files tell (the cache key)."""
+    tree = static_tree(repo, flux)
+    return KustomizeInputs(files=tree.files, uses_helm=True, complete=tree.complete)
+
+
+def render_flux(spec: EnvironmentSpec, settings: Settings) -> tuple[list[Document], list[Finding]]:
+    assert spec.flux is not None
+    offline = bool(getattr(settings, "offline", False))
+    fetch = fetch_remote(settings.cache_dir / CHART_CACHE, offline)
+    expansion = expand_cluster(
+        settings.repo_root.resolve(), spec.flux, spec.kubernetes_version, fetch
+    )
+    return expansion.documents, expansion.findings
