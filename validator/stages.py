@@ -75,7 +75,7 @@ class PolicyStage:
         self._engine = policy.PolicyEngine.load(settings)
 
     def check_repository(self, files: Iterable[str] | None) -> list[Finding]:
-        return []
+        return self._engine.load_findings()
 
     def check_environment(self, env: RenderedEnvironment, old: OldResources) -> list[Finding]:
         return self._engine.evaluate(env, old)

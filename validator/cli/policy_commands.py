@@ -43,10 +43,15 @@ def _test(settings: Settings, args: argparse.Namespace) -> ExitCode:
 
 
 def _list(settings: Settings, args: argparse.Namespace) -> ExitCode:
-    infos = policy.list_policies(_repository_policies(settings))
+    repository = _repository_policies(settings)
+    infos = policy.list_policies(repository)
     width = max((len(info.name) for info in infos), default=0)
     for info in infos:
         print(f"{info.name:<{width}}  {info.profile:<13} {info.severity:<7}  {info.title}")
+        for skipped in info.skipped:
+            print(f"{'':<{width}}  skipped: {skipped}")
+    for problem in repository.problems if repository else []:
+        print(f"not run: {problem}")
     return ExitCode.OK
 
 

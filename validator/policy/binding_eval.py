@@ -33,6 +33,7 @@ class Outcome:
 
     result: str
     findings: tuple[Finding, ...] = ()
+    rules: tuple[Any, ...] = ()  # a family policy's per-rule results (families.RuleResult)
 
 
 def default_actions(compiled: CompiledPolicy) -> tuple[str, ...]:

@@ -16,6 +16,7 @@ from validator.policy.compiled import CompiledPolicy, compile_policy
 from validator.policy.context import ClusterView, Offline, request_object
 from validator.policy.documents import Binding, Policy
 from validator.policy.exceptions import ExceptionSet, PolicyException
+from validator.policy.family_eval import family_outcomes, scope_for
 from validator.policy.fastpath import FastPath
 from validator.policy.k8s_library_net import authorizer_value
 from validator.policy.library import load_builtin, profile_policies
@@ -35,12 +36,14 @@ class PolicyEngine:
         env_profiles: Mapping[str, str] | None = None,
         exceptions: ExceptionSet | None = None,
         offline: Offline | None = None,
+        family_extras: Mapping[str, Any] | None = None,
     ) -> None:
         self.builtin, self.user = builtin, user
         self.default_profile = default_profile
         self.env_profiles = dict(env_profiles or {})
         self.exceptions = exceptions
         self.offline = offline or Offline()
+        self.family_extras = dict(family_extras or {})  # test inputs for family policies
         self._bindings: dict[str, list[Binding]] = defaultdict(list)
         for binding in [*builtin.bindings, *user.bindings]:
             self._bindings[binding.policy_name].append(binding)
@@ -109,7 +112,27 @@ class PolicyEngine:
         for resource in env.resources:
             old = (old_resources or {}).get(resource.ref.key)
             results.extend(self._object_outcomes(prepared, resource, old, operation))
+            results.extend(self._family_outcomes(env, resource, old, operation))
         return results
+
+    def _family_outcomes(
+        self,
+        env: RenderedEnvironment,
+        resource: Resource,
+        old: Resource | None,
+        operation: str | None,
+    ) -> list[PolicyOutcome]:
+        """Kyverno ClusterPolicy, Gatekeeper, ... policies (see families.py)."""
+        policies = self.user.family_policies
+        if not policies:
+            return []
+        user = self.family_extras.get("user_info")
+        scope = scope_for(env, operation, old.body if old else None, self.family_extras, user)
+        return family_outcomes(policies, resource, scope)
+
+    def load_findings(self) -> list[Finding]:
+        """Policy documents that cannot run: errors with file and line, never silence."""
+        return [problem.finding() for problem in self.user.problems]
 
     def _object_outcomes(
         self,
@@ -147,9 +170,10 @@ class PolicyEngine:
         findings: list[Finding] = []
         for resource in env.resources:
             old = (old_resources or {}).get(resource.ref.key)
-            for name, _, outcome in self._object_outcomes(
-                prepared, resource, old, None, keep_passes=False
-            ):
+            for name, _, outcome in [
+                *self._object_outcomes(prepared, resource, old, None, keep_passes=False),
+                *self._family_outcomes(env, resource, old, None),
+            ]:
                 if outcome.findings and not self._excepted(name, resource, env, old_resources):
                     findings.extend(outcome.findings)
         return findings

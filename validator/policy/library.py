@@ -9,6 +9,7 @@ from pathlib import Path
 
 from validator.policy.documents import Policy
 from validator.policy.errors import PolicyError
+from validator.policy.families import FamilyPolicy
 from validator.policy.loader import PolicySet, load_policy_files
 
 PROFILES = ("none", "baseline", "restricted", "all")
@@ -60,6 +61,7 @@ class PolicyInfo:
     profile: str
     description: str
     source: str
+    skipped: tuple[str, ...] = ()  # parts of a family policy that are loaded but not run
 
 
 def info_of(policy: Policy) -> PolicyInfo:
@@ -77,4 +79,20 @@ def info_of(policy: Policy) -> PolicyInfo:
 def list_policies(extra: PolicySet | None = None) -> list[PolicyInfo]:
     """The built-in library (plus `extra`, e.g. the repository's own policies), sorted."""
     policies = [*load_builtin().policies, *(extra.policies if extra else [])]
-    return sorted((info_of(p) for p in policies if not p.generated), key=lambda i: i.name)
+    infos = [info_of(p) for p in policies if not p.generated]
+    infos += [_family_info(p) for p in (extra.family_policies if extra else [])]
+    return sorted(infos, key=lambda i: i.name)
+
+
+def _family_info(policy: FamilyPolicy) -> PolicyInfo:
+    described = policy.describe()
+    return PolicyInfo(
+        name=policy.name,
+        title=described.get("title", policy.name),
+        category=described.get("category", policy.family),
+        severity=described.get("severity", "error"),
+        profile=described.get("profile", policy.family),
+        description=described.get("description", ""),
+        source=policy.source,
+        skipped=tuple(policy.skipped),
+    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -11,7 +11,6 @@ from validator.policy.errors import PolicyError
 from validator.policy.loader import read_yaml_documents
 
 OUR_API = "policies.gitops-validator.io/"
-KYVERNO_API = "cli.kyverno.io/"
 RESULTS = ("pass", "fail", "skip", "error")
 
 
@@ -37,7 +36,6 @@ class TestCase:
     kubernetes_version: str = "1.33"
     operation: str | None = None
     user_info: Mapping[str, Any] | None = None
-    kyverno: bool = False  # resource ids are name or namespace/name, with an optional kind
 
 
 def _objects(items: Any, base: Path, where: str) -> list[Mapping[str, Any]]:
@@ -106,53 +104,10 @@ def parse_our_test(body: Mapping[str, Any], file: Path) -> TestCase:
     )
 
 
-def parse_kyverno_test(body: Mapping[str, Any], file: Path) -> TestCase:
-    name = str((body.get("metadata") or {}).get("name") or file.stem)
-    where, base = f"{file}: Test {name!r}", file.parent
-    expectations = []
-    for raw in body.get("results") or []:
-        if not isinstance(raw, Mapping):
-            raise PolicyError(f"{where}: results must be mappings")
-        result = str(raw.get("result"))
-        policy = str(raw.get("policy", "")).rpartition("/")[2]
-        resources: Sequence[Any] = raw.get("resources") or []
-        kind = raw.get("kind")
-        expectations += [Expectation(policy, str(r), result, kind) for r in resources]
-    values = _values(body.get("variables"), base, where)
-    return TestCase(
-        name=name,
-        file=file,
-        policy_files=_files(body.get("policies"), base, where),
-        resources=_namespaces(values.get("namespaceSelector"))
-        + _objects(body.get("resources"), base, where),
-        params=_objects(body.get("paramResources"), base, where),
-        expectations=expectations,
-        user_info=_userinfo(body.get("userinfo"), base, where),
-        kyverno=True,
-    )
-
-
-def _values(path: Any, base: Path, where: str) -> Mapping[str, Any]:
-    if not path:
-        return {}
-    documents = _objects([path], base, where)
-    return documents[0] if documents else {}
-
-
-def _userinfo(path: Any, base: Path, where: str) -> Mapping[str, Any] | None:
-    if not path:
-        return None
-    documents = _objects([path], base, where)
-    info = (documents[0].get("userInfo") if documents else None) or {}
-    return {"username": info.get("username", ""), "groups": list(info.get("groups") or [])}
-
-
 def parse_test_file(file: Path) -> list[TestCase]:
     cases = []
     for body in read_yaml_documents(file):
         api_version, kind = str(body.get("apiVersion") or ""), body.get("kind")
         if api_version.startswith(OUR_API) and kind == "PolicyTest":
             cases.append(parse_our_test(body, file))
-        elif api_version.startswith(KYVERNO_API) and kind == "Test":
-            cases.append(parse_kyverno_test(body, file))
     return cases

@@ -14,7 +14,8 @@ from validator.model import RenderedEnvironment, Resource, ResourceRef
 from validator.policy.context import Offline
 from validator.policy.engine import PolicyEngine
 from validator.policy.errors import PolicyError
-from validator.policy.loader import PolicySet, load_policy_files, yaml_files
+from validator.policy.families import test_formats
+from validator.policy.loader import PolicySet, load_policy_files, read_yaml_documents, yaml_files
 from validator.policy.testcases import Expectation, TestCase, parse_test_file
 
 _RANK = {"error": 3, "fail": 2, "pass": 1, "skip": 0}
@@ -51,12 +52,14 @@ def run_policy_tests(paths: Iterable[Path]) -> TestReport:
     report = TestReport()
     files = yaml_files(paths)
     cases: list[TestCase] = []
+    ran_other = False
     for file in files:
         try:
             cases.extend(parse_test_file(file))
         except PolicyError as error:
             report.errors.append(str(error))
-    if not cases and not report.errors:
+        ran_other = _run_formats(file, report) or ran_other
+    if not cases and not report.errors and not ran_other:
         report.errors.append("no test manifests (PolicyTest or kyverno Test) found")
     for case in cases:
         try:
@@ -64,6 +67,25 @@ def run_policy_tests(paths: Iterable[Path]) -> TestReport:
         except PolicyError as error:
             report.errors.append(f"{case.file}: {case.name}: {error}")
     return report
+
+
+def _run_formats(file: Path, report: TestReport) -> bool:
+    """Test manifests other families bring (kyverno-test.yaml, ...); True if any ran."""
+    formats = test_formats()
+    try:
+        bodies = [b for b in read_yaml_documents(file) if any(f.claims(b) for f in formats)]
+    except PolicyError:
+        return False  # parse_test_file already reported the unreadable file
+    for body in bodies:
+        test_format = next(f for f in formats if f.claims(body))
+        try:
+            results, errors = test_format.run(body, file)
+        except PolicyError as error:
+            report.errors.append(str(error))
+            continue
+        report.results.extend(results)
+        report.errors.extend(f"{file}: {e}" for e in errors)
+    return bool(bodies)
 
 
 def _resources(objects: Sequence[Mapping[str, Any]], environment: str) -> tuple[Resource, ...]:
@@ -106,7 +128,7 @@ def _compare(
 
     if expectation.policy not in known_policies:
         return result("error", False, f"unknown policy {expectation.policy!r} in this test")
-    matches = [r for r in resources if _identifies(expectation, r.ref, case.kyverno)]
+    matches = [r for r in resources if _identifies(expectation, r.ref)]
     if len(matches) != 1:
         problem = "unknown resource" if not matches else "ambiguous resource"
         return result("error", False, f"{problem} {expectation.resource!r} in this test")
@@ -114,14 +136,8 @@ def _compare(
     return result(got, got == expectation.result, detail)
 
 
-def _identifies(expectation: Expectation, ref: ResourceRef, kyverno: bool) -> bool:
+def _identifies(expectation: Expectation, ref: ResourceRef) -> bool:
     parts = expectation.resource.split("/")
-    if kyverno:
-        if expectation.kind and expectation.kind != ref.kind:
-            return False
-        if len(parts) == 2:
-            return parts[0] == (ref.namespace or "") and parts[1] == ref.name
-        return len(parts) == 1 and parts[0] == ref.name
     if len(parts) == 3:
         return parts[0] == ref.kind and parts[1] == (ref.namespace or "") and parts[2] == ref.name
     return len(parts) == 2 and parts[0] == ref.kind and parts[1] == ref.name

@@ -1,0 +1,92 @@
+"""Kyverno CLI test inputs: values files (kind Values) and userinfo files."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from validator.policy.errors import PolicyError
+
+_VALUES_FIELDS = {
+    "apiVersion",
+    "kind",
+    "metadata",
+    "globalValues",
+    "policies",
+    "namespaceSelector",
+    "namespaces",
+    "subresources",
+}
+
+
+def check_fields(body: Mapping[str, Any], allowed: set[str], where: str) -> None:
+    unknown = sorted(set(body) - allowed)
+    if unknown:
+        raise PolicyError(f"{where}: unknown field(s) {', '.join(unknown)}")
+
+
+def values_lookup(
+    values: Mapping[str, Any], where: str
+) -> Callable[[str, str, str], dict[str, Any]]:
+    """(policy, rule, resource name) → merged values: global < rule < resource."""
+    if values:
+        check_fields(values, _VALUES_FIELDS, where)
+    global_values = dict(values.get("globalValues") or {})
+    policies = [p for p in values.get("policies") or [] if isinstance(p, Mapping)]
+
+    def lookup(policy: str, rule: str, resource: str) -> dict[str, Any]:
+        merged = dict(global_values)
+        short = policy.rpartition("/")[2]
+        for entry in policies:
+            if entry.get("name") not in (policy, short):
+                continue
+            for raw in entry.get("rules") or []:
+                if isinstance(raw, Mapping) and raw.get("name") in (rule, _base_rule(rule)):
+                    merged.update(raw.get("values") or {})
+            for raw in entry.get("resources") or []:
+                if isinstance(raw, Mapping) and raw.get("name") == resource:
+                    merged.update(raw.get("values") or {})
+        return merged
+
+    return lookup
+
+
+def _base_rule(rule: str) -> str:
+    for prefix in ("autogen-cronjob-", "autogen-"):
+        if rule.startswith(prefix):
+            return rule.removeprefix(prefix)
+    return rule
+
+
+def namespace_labels(values: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    labels: dict[str, dict[str, Any]] = {}
+    for entry in values.get("namespaceSelector") or []:
+        if isinstance(entry, Mapping) and entry.get("name"):
+            labels[str(entry["name"])] = dict(entry.get("labels") or {})
+    for namespace in values.get("namespaces") or []:
+        if isinstance(namespace, Mapping):
+            metadata = namespace.get("metadata") or {}
+            if metadata.get("name"):
+                labels.setdefault(str(metadata["name"]), {}).update(metadata.get("labels") or {})
+    return labels
+
+
+def namespace_objects(labels: Mapping[str, Mapping[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": dict(value)}}
+        for name, value in labels.items()
+    ]
+
+
+def user_info(document: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    if not document:
+        return None
+    info = document.get("userInfo") or {}
+    return {
+        "roles": list(document.get("roles") or []),
+        "clusterRoles": list(document.get("clusterRoles") or []),
+        "userInfo": {
+            "username": info.get("username", ""),
+            "groups": list(info.get("groups") or []),
+        },
+    }
