@@ -81,19 +81,25 @@ def render_environment(
         return _environment(spec, documents, relative_inputs, from_cache=True, findings=findings)
     started = time.perf_counter()
     try:
-        documents, findings = _render(spec, settings, inputs)
+        documents, findings, read = _render(spec, settings, inputs)
     except (KustomizeError, HelmRenderError, StreamError, FluxEntryError) as error:
         message = _redacted(str(error), inputs.generated_values)
         return _failed(spec, settings, message, relative_inputs)
     log.info("%s: rendered %d objects in %.2f s", spec.name, len(documents), _since(started))
-    return _environment(spec, documents, relative_inputs, from_cache=False, findings=findings)
+    read_inside = {p.relative_to(settings.repo_root.resolve()).as_posix() for p in read}
+    return _environment(
+        spec, documents, relative_inputs | read_inside, from_cache=False, findings=findings
+    )
 
 
 def store_render(plan: RenderPlan, env: RenderedEnvironment, settings: Settings) -> None:
     """Cache a fresh render; the pipeline calls this only once the secrets stage found no
     plaintext or leaked secret in it, so the cache never becomes a copy of a secret."""
     failed = any(f.rule_id == "render-failed" for f in env.findings)
-    if plan.cache_key and not env.from_cache and not failed:
+    unkeyed = env.input_files - plan.input_files
+    if unkeyed:  # the render read a file its cache key does not cover: never trust a hit
+        log.info("%s: not cached, the render read %s", env.name, sorted(unkeyed)[0])
+    if plan.cache_key and not env.from_cache and not failed and not unkeyed:
         documents = [Document(dict(r.body), r.origin, r.unit).to_json() for r in env.resources]
         # Render findings (a Flux source skipped, a variable unresolved) come back on a hit.
         documents += [{"finding": f.to_json()} for f in env.findings]
@@ -147,10 +153,13 @@ def _key(spec: EnvironmentSpec, settings: Settings, inputs: KustomizeInputs) -> 
 
 def _render(
     spec: EnvironmentSpec, settings: Settings, inputs: KustomizeInputs
-) -> tuple[list[Document], list[Finding]]:
+) -> tuple[list[Document], list[Finding], set[Path]]:
+    """Documents, render findings, and files read beyond `inputs` (Flux only)."""
     if spec.flux:
-        return render_flux(spec, settings)
-    return _render_documents(spec, settings, inputs), []
+        documents, findings, read = render_flux(spec, settings)
+        repo = settings.repo_root.resolve()
+        return documents, findings, {p for p in read if p.is_relative_to(repo)}
+    return _render_documents(spec, settings, inputs), [], set()
 
 
 def _render_documents(

@@ -22,11 +22,15 @@ def flux_inputs(repo: Path, flux: FluxSpec) -> KustomizeInputs:
     return KustomizeInputs(files=tree.files, uses_helm=True, complete=tree.complete)
 
 
-def render_flux(spec: EnvironmentSpec, settings: Settings) -> tuple[list[Document], list[Finding]]:
+def render_flux(
+    spec: EnvironmentSpec, settings: Settings
+) -> tuple[list[Document], list[Finding], set[Path]]:
+    """Documents, findings, and the files the render read (all of them: the cache is only
+    trusted when they are a subset of what `flux_inputs` keyed it by)."""
     assert spec.flux is not None
     offline = bool(getattr(settings, "offline", False))
     fetch = fetch_remote(settings.cache_dir / CHART_CACHE, offline)
     expansion = expand_cluster(
         settings.repo_root.resolve(), spec.flux, spec.kubernetes_version, fetch
     )
-    return expansion.documents, expansion.findings
+    return expansion.documents, expansion.findings, expansion.reads.files

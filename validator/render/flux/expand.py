@@ -22,7 +22,12 @@ from validator.render.flux.build import build_kustomization
 from validator.render.flux.helmrelease import HelmContext, render_helm_release
 from validator.render.flux.hr_chart import RemoteChart
 from validator.render.flux.postbuild import post_build
-from validator.render.flux.tree import root_kustomization
+from validator.render.flux.tree import (
+    StaticTree,
+    add_local_chart,
+    kustomization_reads,
+    root_kustomization,
+)
 from validator.render.origins import DocumentIndex
 from validator.render.stream import StreamError
 
@@ -40,6 +45,7 @@ class Expansion:
     documents: list[Document] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     units: list[str] = field(default_factory=list)
+    reads: StaticTree = field(default_factory=StaticTree)  # the files the builds read
 
 
 @dataclass
@@ -110,6 +116,7 @@ class _State:
             self._skipped(unit, f"builds from {source or 'no sourceRef'}")
             return
         log.info("flux: building %s (./%s)", key, api.kustomization_path(unit.body))
+        kustomization_reads(self.repo, unit.body, self.result.reads)
         try:
             built = build_kustomization(
                 self.repo,
@@ -133,6 +140,7 @@ class _State:
             return
         self.seen.add(key)
         self.result.units.append(str(key))
+        add_local_chart(self.repo, unit.body, self.result.reads)
         context = HelmContext(self.repo, self.version, self.is_own, self.fetch, self.index)
         rendered = render_helm_release(
             context, unit.body, unit.origin, self.result.documents, str(key)

@@ -198,7 +198,9 @@ def _kustomized(
             context.repo,
             kubernetes_version=context.kubernetes_version,
             helm=False,
-            options=WrapperOptions(resources=(stream,), fields=kustomize_fields(kustomize)),
+            options=WrapperOptions(
+                resources=(stream,), fields=kustomize_fields(kustomize), unrestricted=True
+            ),
         )
     result = []
     for body in load_documents(output.stream):

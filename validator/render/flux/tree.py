@@ -19,6 +19,7 @@ from validator.model import FluxSpec
 from validator.render.flux import api
 from validator.render.flux.api import ObjectKey
 from validator.render.flux.generate import generated_resources
+from validator.render.flux.substitute import substitute
 from validator.render.inputs import collect_inputs, kustomization_file
 from validator.render.stream import StreamError, load_documents
 
@@ -52,6 +53,7 @@ def static_tree(repo: Path, flux: FluxSpec) -> StaticTree:
     git_repositories: list[Mapping[str, Any]] = []
     queue: deque[Mapping[str, Any]] = deque([root])
     seen: set[ObjectKey] = set()
+    config_maps: dict[ObjectKey, Mapping[str, Any]] = {}
     while queue:
         kustomization = queue.popleft()
         key = api.key_of(kustomization)
@@ -61,24 +63,62 @@ def static_tree(repo: Path, flux: FluxSpec) -> StaticTree:
         tree.units.append(str(key))
         if api.source_ref(kustomization) not in own | api.self_sources(git_repositories, remotes):
             continue  # another repository: the render reports it as skipped
-        for body in _built_objects(repo, kustomization, tree):
+        built = list(_built_objects(repo, kustomization, tree))
+        config_maps.update((api.key_of(b), b) for b in built if b.get("kind") == "ConfigMap")
+        variables = _static_variables(kustomization, config_maps)
+        for body in built:
             if api.is_flux_kustomization(body):
-                queue.append(body)
+                queue.append(_with_path_substituted(body, variables))
             elif api.is_helm_release(body):
                 tree.units.append(str(api.key_of(body)))
-                _add_local_chart(repo, body, tree)
+                add_local_chart(repo, body, tree)
             elif api.is_source(body, "GitRepository"):
                 git_repositories.append(body)
     return tree
 
 
-def _built_objects(
+def _static_variables(
+    kustomization: Mapping[str, Any], config_maps: Mapping[ObjectKey, Mapping[str, Any]]
+) -> dict[str, str] | None:
+    """The postBuild variables source files alone tell (inline ones, ConfigMaps); None when
+    the Kustomization substitutes nothing."""
+    post_build = api.spec(kustomization).get("postBuild")
+    if not isinstance(post_build, Mapping):
+        return None
+    namespace = str(api.metadata(kustomization).get("namespace") or "default")
+    variables: dict[str, str] = {}
+    for reference in post_build.get("substituteFrom") or []:
+        if isinstance(reference, Mapping) and reference.get("kind") == "ConfigMap":
+            found = config_maps.get(ObjectKey("ConfigMap", namespace, str(reference.get("name"))))
+            data = found.get("data") if found else None
+            if isinstance(data, Mapping):
+                variables.update({str(k): str(v) for k, v in data.items()})
+    inline = post_build.get("substitute")
+    if isinstance(inline, Mapping):
+        variables.update({str(k): str(v) for k, v in inline.items()})
+    return variables
+
+
+def _with_path_substituted(
+    body: Mapping[str, Any], variables: Mapping[str, str] | None
+) -> Mapping[str, Any]:
+    """A child Kustomization whose `path` its parent's postBuild fills in (`./apps/${env}`)."""
+    path = api.spec(body).get("path")
+    if variables is None or not isinstance(path, str) or "$" not in path:
+        return body
+    done = substitute(path, variables)
+    return {**body, "spec": {**api.spec(body), "path": done.text}} if not done.unresolved else body
+
+
+def kustomization_reads(
     repo: Path, kustomization: Mapping[str, Any], tree: StaticTree
-) -> Iterator[Mapping[str, Any]]:
+) -> set[Path]:
+    """The files building this Kustomization reads, added to `tree` (which learns whether
+    that list is complete)."""
     relative = api.kustomization_path(kustomization)
     if "$" in relative:
         tree.complete = False  # a substituted path: only the render knows where it leads
-        return
+        return set()
     directory = (repo / relative).resolve()
     tree.paths.add(relative)
     files = _files_of(directory, tree)
@@ -86,7 +126,13 @@ def _built_objects(
     for component in components if isinstance(components, list) else []:
         files |= _files_of((directory / str(component)).resolve(), tree)
     tree.files |= files
-    for path in sorted(files):
+    return files
+
+
+def _built_objects(
+    repo: Path, kustomization: Mapping[str, Any], tree: StaticTree
+) -> Iterator[Mapping[str, Any]]:
+    for path in sorted(kustomization_reads(repo, kustomization, tree)):
         if path.suffix in (".yaml", ".yml") and path.is_relative_to(repo):
             yield from (d for d in _documents(path) if isinstance(d, Mapping))
 
@@ -105,7 +151,8 @@ def _files_of(directory: Path, tree: StaticTree) -> set[Path]:
     return files
 
 
-def _add_local_chart(repo: Path, release: Mapping[str, Any], tree: StaticTree) -> None:
+def add_local_chart(repo: Path, release: Mapping[str, Any], tree: StaticTree) -> None:
+    """A chart this repository holds (GitRepository source) and its valuesFiles."""
     chart = api.spec(release).get("chart")
     chart_spec = chart.get("spec") if isinstance(chart, Mapping) else None
     if not isinstance(chart_spec, Mapping):
