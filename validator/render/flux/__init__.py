@@ -13,8 +13,6 @@ from validator.render.inputs import KustomizeInputs
 
 __all__ = ["FluxEntryError", "flux_inputs", "render_flux"]
 
-CHART_CACHE = "charts"
-
 
 def flux_inputs(repo: Path, flux: FluxSpec) -> KustomizeInputs:
     """What the cluster's render reads, as far as its source files tell (the cache key)."""
@@ -29,7 +27,7 @@ def render_flux(
     trusted when they are a subset of what `flux_inputs` keyed it by)."""
     assert spec.flux is not None
     offline = bool(getattr(settings, "offline", False))
-    fetch = fetch_remote(settings.cache_dir / CHART_CACHE, offline)
+    fetch = fetch_remote(settings.cache_dir, offline)  # the chart cache adds its charts/
     expansion = expand_cluster(
         settings.repo_root.resolve(), spec.flux, spec.kubernetes_version, fetch
     )

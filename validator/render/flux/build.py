@@ -50,7 +50,7 @@ def build_kustomization(
     options = WrapperOptions(
         resources=resources,
         fields=kustomize_fields(spec),
-        components=tuple((directory / str(c)).resolve() for c in spec.get("components") or [] if c),
+        components=tuple((directory / str(c)).resolve() for c in _list(spec, "components") if c),
         unrestricted=True,
     )
     helm = any(collect_inputs(r).uses_helm for r in resources if r.is_dir())
@@ -76,17 +76,17 @@ def kustomize_fields(spec: Mapping[str, Any]) -> dict[str, Any]:
     fields: dict[str, Any] = {
         target: spec[source] for source, target in _COPIED.items() if spec.get(source)
     }
-    patches = [p for p in spec.get("patches") or [] if isinstance(p, Mapping)]
+    patches = [p for p in _list(spec, "patches") if isinstance(p, Mapping)]
     # v1beta2's legacy fields, as inline patches (they only ever held inline content).
-    patches += [{"patch": json.dumps(m)} for m in spec.get("patchesStrategicMerge") or []]
+    patches += [{"patch": json.dumps(m)} for m in _list(spec, "patchesStrategicMerge")]
     patches += [
         {"target": entry.get("target"), "patch": json.dumps(entry.get("patch"))}
-        for entry in spec.get("patchesJson6902") or []
+        for entry in _list(spec, "patchesJson6902")
         if isinstance(entry, Mapping)
     ]
     if patches:
         fields["patches"] = patches
-    images = [i for i in spec.get("images") or [] if isinstance(i, Mapping)]
+    images = [i for i in _list(spec, "images") if isinstance(i, Mapping)]
     if images:
         fields["images"] = images
     return fields
@@ -110,3 +110,8 @@ def located_document(
     ref = ResourceRef.of(body)
     line = index.document_line(source, ref.kind, ref.name)
     return Document(body, SourceLocation(source.relative_to(repo).as_posix(), line), unit)
+
+
+def _list(spec: Mapping[str, Any], key: str) -> list[Any]:
+    value = spec.get(key)
+    return value if isinstance(value, list) else []

@@ -116,7 +116,14 @@ class _State:
             self._skipped(unit, f"builds from {source or 'no sourceRef'}")
             return
         log.info("flux: building %s (./%s)", key, api.kustomization_path(unit.body))
-        kustomization_reads(self.repo, unit.body, self.result.reads)
+        outside = sorted(
+            p
+            for p in kustomization_reads(self.repo, unit.body, self.result.reads)
+            if not p.is_relative_to(self.repo)
+        )
+        if outside:  # Flux confines a build to its source: so does this one
+            self._failed(unit, f"{key}: reads {outside[0]}, outside the repository")
+            return
         try:
             built = build_kustomization(
                 self.repo,
