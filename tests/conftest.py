@@ -22,7 +22,12 @@ def cache_dir(tmp_path: Path) -> Path:
 def run_cli(cache_dir: Path) -> RunCli:
     """Run `gitops-validator ARGS` in a child process, with an isolated render cache."""
 
-    def run(*args: str, cwd: Path | None = None, env: Mapping[str, str] | None = None) -> CliResult:
+    def run(
+        *args: str,
+        cwd: Path | None = None,
+        env: Mapping[str, str] | None = None,
+        stdin: str | None = None,
+    ) -> CliResult:
         environ = {
             **os.environ,
             "GITOPS_VALIDATOR_CACHE_DIR": str(cache_dir),
@@ -35,6 +40,7 @@ def run_cli(cache_dir: Path) -> RunCli:
             env=environ,
             capture_output=True,
             text=True,
+            input=stdin,
             timeout=120,
             check=False,
         )

@@ -77,16 +77,27 @@ def test_fail_on_decides_the_exit_code(make_repo, run_cli: RunCli) -> None:
     assert never.code == 0
 
 
-def test_text_output_groups_by_environment_and_honours_no_color(make_repo, run_cli) -> None:
+def test_text_output_is_editor_lines_then_environments_then_a_verdict(make_repo, run_cli) -> None:
     repo = make_repo(three_environments(broken="staging"))
     plain = run_cli("validate", cwd=repo)
     assert "\033[" not in plain.stdout
-    assert "staging: 0 resources" in plain.stdout
-    assert "render-failed" in plain.stdout
-    assert "overlays/staging/kustomization.yaml:1:1" in plain.stdout
-    assert "✗ failed: 1 error" in plain.stdout
+    lines = plain.stdout.splitlines()
+    assert any(
+        line.startswith("overlays/staging/kustomization.yaml:1:1: error render-failed: ")
+        for line in lines
+    )
+    assert any(
+        line.split() == ["staging", "0", "resources", "Kubernetes", "1.33", "✗", "render", "failed"]
+        for line in lines
+    )
+    assert lines[-1] == "✗ failed: 1 error, 0 warnings, 0 info in 1 file (fail on: error)"
     colored = run_cli("validate", cwd=repo, env={"NO_COLOR": "", "FORCE_COLOR": "1"})
     assert "\033[31m" in colored.stdout
+    assert (
+        "\033["
+        not in run_cli("validate", "--color", "never", cwd=repo, env={"FORCE_COLOR": "1"}).stdout
+    )
+    assert "\033[" in run_cli("validate", "--color=always", cwd=repo).stdout
 
 
 def test_internal_error_is_exit_70_without_traceback(

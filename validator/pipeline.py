@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from validator import gitrev
+from validator.findings import one_finding_per_defect
 from validator.model import (
     EnvironmentSpec,
     Finding,
@@ -145,7 +146,7 @@ def _validate_plans(
         findings.extend(locate(finding) for finding in env_findings)
     for stage in stages:
         findings.extend(stage.finish())
-    return rendered, findings
+    return rendered, one_finding_per_defect(findings)
 
 
 def render_for_display(
@@ -168,6 +169,14 @@ def render_for_display(
                 by_ref.setdefault(leak.resource, []).append(leak.path)
         shown.append((env.name, [masked(r.body, by_ref.get(r.ref, ())) for r in env.resources]))
     return shown, findings
+
+
+def files_only_others_read(settings: Settings, env: RenderedEnvironment) -> frozenset[str]:
+    """Repository files that other environments read and `env` does not: a finding about one
+    of them is not `env`'s business (e.g. when bundling it)."""
+    others = (spec for spec in settings.environments if spec.name != env.name)
+    read_elsewhere = {f for spec in others for f in plan_render(spec, settings).input_files}
+    return frozenset(read_elsewhere - env.input_files)
 
 
 def _holds_secret_values(findings: Iterable[Finding]) -> bool:

@@ -9,10 +9,13 @@ from pathlib import Path
 
 from validator import pipeline
 from validator.cli.exitcodes import ExitCode, for_report
-from validator.cli.outputs import parse_targets, write_targets
+from validator.cli.manifests import read_manifests
+from validator.cli.outputs import OutputTarget, parse_targets, write_targets
 from validator.cli.progress import TerminalProgress, progress_for
+from validator.cli.watch import watch
 from validator.discover import discover_environments
-from validator.model import EnvironmentSpec, Settings, UsageError
+from validator.loose import validate_manifests
+from validator.model import EnvironmentSpec, Settings, UsageError, ValidationReport
 from validator.report import load_previous, manifest_stream, write_compliance_report
 from validator.stages import compliance_inputs
 
@@ -21,9 +24,23 @@ def validate(settings: Settings, args: argparse.Namespace) -> ExitCode:
     targets = parse_targets(args.format, args.output)
     if args.new_only and not args.changed_since:
         raise UsageError("--new-only needs --changed-since REV")
+    if args.manifests:
+        report = validate_manifests(settings, read_manifests(settings.repo_root, args.manifests))
+        write_targets(report, targets, color=args.color, quiet=args.quiet)
+        return for_report(report)
+    if args.watch:
+        return _watch(settings, args, targets)
+    report = _validate(settings, args, tuple(args.env))
+    write_targets(report, targets, color=args.color, quiet=args.quiet)
+    return for_report(report)
+
+
+def _validate(
+    settings: Settings, args: argparse.Namespace, environments: tuple[str, ...]
+) -> ValidationReport:
     progress = progress_for(sys.stderr, args.quiet)
     request = pipeline.ValidateRequest(
-        environments=tuple(args.env),
+        environments=environments,
         changed_since=args.changed_since,
         files=tuple(args.files or ()),
         new_only=args.new_only,
@@ -31,12 +48,30 @@ def validate(settings: Settings, args: argparse.Namespace) -> ExitCode:
         progress=progress,
     )
     try:
-        report = pipeline.validate(settings, request)
+        return pipeline.validate(settings, request)
     finally:
         if isinstance(progress, TerminalProgress):
             progress.clear()
-    write_targets(report, targets)
-    return for_report(report)
+
+
+def _watch(settings: Settings, args: argparse.Namespace, targets: list[OutputTarget]) -> ExitCode:
+    if args.changed_since or args.files:
+        raise UsageError("--watch cannot be combined with --changed-since or --files")
+    chosen = tuple(args.env)
+
+    def run(environments: tuple[str, ...]) -> ValidationReport:
+        return _validate(settings, args, environments or chosen)
+
+    def show(report: ValidationReport) -> None:
+        write_targets(report, targets, color=args.color, quiet=args.quiet)
+        print("watching for changes (Ctrl-C to stop)", file=sys.stderr, flush=True)
+
+    config = [settings.config_file] if settings.config_file else []
+    try:
+        watch(settings.repo_root, run, show, extra_files=config)
+    except KeyboardInterrupt:
+        return ExitCode.OK  # the way a watch ends
+    return ExitCode.OK
 
 
 def render(settings: Settings, args: argparse.Namespace) -> ExitCode:

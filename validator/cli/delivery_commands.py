@@ -8,10 +8,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from validator.cli.exitcodes import ExitCode
+from validator.cli.parsing import add_command
 from validator.model import Settings
 
 if TYPE_CHECKING:
     from validator import apply
+    from validator.cli.parsing import SubParsers
     from validator.delivery import ClusterTarget
 
 # The delivery modules import the kubernetes client (a third of a second): only these
@@ -114,24 +116,55 @@ def _print_report(
         write_report(report, Path(path))
 
 
-def add_delivery_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    make = sub.add_parser("bundle", help="write a verified bundle of one environment")
-    make.add_argument("--env", required=True)
-    make.add_argument("--output", required=True, help="a new or empty directory")
+def add_delivery_parsers(sub: SubParsers) -> None:
+    make = add_command(
+        sub,
+        "bundle",
+        "write a verified bundle of one environment",
+        "Validate one environment and, when nothing blocks it, write its rendered objects "
+        "(secrets still encrypted) and bundle.json with a digest per object. Findings about "
+        "files only other environments read do not block it.",
+        "  gitops-validator bundle --env prod --output dist/prod",
+    )
+    make.add_argument("--env", required=True, metavar="NAME", help="the environment to bundle")
+    make.add_argument("--output", required=True, metavar="DIR", help="a new or empty directory")
 
-    run = sub.add_parser("apply", help="apply a verified bundle (server-side apply)")
+    run = add_command(
+        sub,
+        "apply",
+        "apply a verified bundle (server-side apply)",
+        "Verify a bundle, decrypt SOPS values and resolve Vault references in memory, and "
+        "server-side apply what drifted (CRDs and Namespaces first); optionally prune objects "
+        "that left the bundle, within a deletion budget.",
+        "  gitops-validator apply dist/prod --context prod --dry-run\n"
+        "  gitops-validator apply dist/prod --prune --max-deletions 5",
+    )
     run.add_argument("bundle", help="bundle directory or .tar.gz")
     _cluster_flags(run)
     run.add_argument("--dry-run", action="store_true", help="plan only; change nothing")
     _prune_flags(run)
 
-    check = sub.add_parser("drift", help="report drift between a bundle and the cluster")
-    check.add_argument("bundle")
+    check = add_command(
+        sub,
+        "drift",
+        "report drift between a bundle and the cluster",
+        "Compare a verified bundle with the live cluster and report each drifted field with "
+        "the field manager that wrote it (secret values masked). Exits 7 when drift exists.",
+        "  gitops-validator drift dist/prod --context prod --report drift.json",
+    )
+    check.add_argument("bundle", help="bundle directory or .tar.gz")
     _cluster_flags(check)
 
-    loop = sub.add_parser("reconcile", help="render, validate, bundle and apply in a loop")
-    loop.add_argument("--env", required=True)
-    loop.add_argument("--interval", default="5m", help="e.g. 30s, 5m, 1h")
+    loop = add_command(
+        sub,
+        "reconcile",
+        "render, validate, bundle and apply in a loop",
+        "Run render, validate, bundle and apply for one environment every interval; a failed "
+        "iteration is reported and retried.",
+        "  gitops-validator reconcile --env prod --interval 5m --prune",
+    )
+    loop.add_argument("--env", required=True, metavar="NAME", help="the environment to reconcile")
+    loop.add_argument("--interval", default="5m", help="time between runs, e.g. 30s, 5m, 1h")
     loop.add_argument("--max-iterations", type=int, default=None, help="stop after N runs")
     _cluster_flags(loop)
     _prune_flags(loop)

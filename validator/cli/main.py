@@ -7,42 +7,139 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from validator import __version__
 from validator.cli import commands, delivery_commands
 from validator.cli.delivery_commands import add_delivery_parsers
 from validator.cli.doctor import doctor
 from validator.cli.exitcodes import ExitCode, for_error
+from validator.cli.parsing import add_command, add_global_flags, positive_int
 from validator.cli.policy_commands import add_policy_parser, policy_command
 from validator.config import Overrides, resolve_settings
 from validator.model import ValidatorError
 from validator.report import WRITERS
+
+if TYPE_CHECKING:
+    from validator.cli.parsing import SubParsers
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="gitops-validator",
         description="Render, check and validate every environment of a GitOps repository.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"gitops-validator {__version__}")
-    parser.add_argument("--repo", type=Path, help="repository root (default: where the config is)")
-    parser.add_argument("--config", type=Path, help="configuration file")
-    parser.add_argument("-v", "--verbose", action="count", default=0, help="more detail on stderr")
-    parser.add_argument("-q", "--quiet", action="store_true", help="only errors on stderr")
+    add_global_flags(parser, suppress=False)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_validate(sub)
 
-    validate = sub.add_parser("validate", help="render and validate environments")
-    validate.add_argument("--env", action="append", default=[], help="only this environment")
+    render = add_command(
+        sub,
+        "render",
+        "print rendered manifests, Secret values masked",
+        "Render environments exactly as the validator sees them. Every Secret value and every "
+        "value recognised as a credential is masked.",
+        "  gitops-validator render --env prod\n  gitops-validator render --output rendered/",
+    )
+    render.add_argument("--env", metavar="NAME", help="only this environment")
+    render.add_argument("--output", metavar="DIR", help="write one DIR/<env>.yaml per environment")
+    _add_render_flags(render)
+
+    report = add_command(
+        sub,
+        "report",
+        "write the compliance report (html, json, md, OpenReports)",
+        "Validate every environment and write the compliance report: report.html, report.json, "
+        "report.md and an OpenReports Report per environment. Exits 0 whenever the report is "
+        "written, whatever it found.",
+        "  gitops-validator report --output /tmp/compliance\n"
+        "  gitops-validator report --output out/ --previous last/report.json",
+    )
+    report.add_argument(
+        "--output",
+        default="compliance-report",
+        metavar="DIR",
+        help="directory to write (default: ./compliance-report, which gets its own .gitignore)",
+    )
+    report.add_argument(
+        "--previous", metavar="REPORT.json", help="an earlier report, for the trend"
+    )
+    _add_render_flags(report)
+
+    envs = add_command(
+        sub,
+        "envs",
+        "list environments",
+        "List the environments: from the configuration, else discovered in the repository.",
+        "  gitops-validator envs\n  gitops-validator envs --json   # a CI matrix",
+    )
+    envs.add_argument("--json", action="store_true", help="JSON list, e.g. for a CI matrix")
+    add_policy_parser(sub)
+    add_delivery_parsers(sub)
+    add_command(
+        sub,
+        "doctor",
+        "check external tools and the configuration",
+        "Check kustomize, the Helm SDK, sops, the configuration and the cache directory; "
+        "exits non-zero when a check fails.",
+    )
+    return parser
+
+
+_EPILOG = """examples:
+  gitops-validator validate                      every environment, text output
+  gitops-validator validate --env prod -v        one environment, stages logged
+  gitops-validator validate --format sarif=out.sarif --format markdown=comment.md
+  gitops-validator validate --changed-since origin/main --new-only
+  gitops-validator validate deploy.yaml          loose manifests (or - for stdin)
+
+Run 'gitops-validator COMMAND --help' for a command's options and examples."""
+
+
+def _add_validate(sub: SubParsers) -> None:
+    validate = add_command(
+        sub,
+        "validate",
+        "render and validate environments (or loose manifest files)",
+        "Render every environment (or those given with --env), then check secrets, schemas "
+        "and policies. Findings point at the file and line to edit. With FILE arguments, "
+        "validates those manifests (or standard input, '-') without an environment.",
+        "  gitops-validator validate\n"
+        "  gitops-validator validate --env prod --env staging --fail-on warning\n"
+        "  gitops-validator validate --format json --output findings.json\n"
+        "  gitops-validator validate --changed-since origin/main --format markdown=comment.md\n"
+        "  kubectl kustomize overlays/prod | gitops-validator validate -\n"
+        "  gitops-validator validate --watch",
+    )
+    validate.add_argument(
+        "manifests",
+        nargs="*",
+        metavar="FILE",
+        help="manifest files to validate without an environment ('-' reads standard input)",
+    )
+    validate.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="only this environment (repeatable)",
+    )
     validate.add_argument(
         "--format",
         action="append",
         default=[],
         metavar="FORMAT[=FILE]",
-        help=f"output format ({', '.join(WRITERS)}); repeatable",
+        help=f"output format ({', '.join(WRITERS)}); repeatable, FILE per format",
     )
-    validate.add_argument("--output", help="file for the output (default: stdout)")
-    validate.add_argument("--fail-on", choices=("error", "warning", "never"))
+    validate.add_argument("--output", metavar="FILE", help="file for the output (default: stdout)")
+    validate.add_argument(
+        "--fail-on",
+        choices=("error", "warning", "never"),
+        help="lowest severity that fails the run with exit 1 (default: error)",
+    )
     validate.add_argument(
         "--changed-since",
         metavar="GITREV",
@@ -62,36 +159,19 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="only environments that read one of these files (pre-commit passes staged files)",
     )
+    validate.add_argument(
+        "--watch",
+        action="store_true",
+        help="stay running: re-validate the environments a saved file affects",
+    )
     _add_render_flags(validate)
-
-    render = sub.add_parser("render", help="print rendered manifests, Secret values masked")
-    render.add_argument("--env", help="only this environment")
-    render.add_argument("--output", help="directory for one <env>.yaml per environment")
-    _add_render_flags(render)
-
-    report = sub.add_parser("report", help="write the compliance report (html, json, md)")
-    report.add_argument("--output", default="compliance-report", help="directory to write")
-    report.add_argument("--previous", help="an earlier report.json, for the trend")
-    _add_render_flags(report)
-
-    envs = sub.add_parser("envs", help="list environments")
-    envs.add_argument("--json", action="store_true", help="JSON list, e.g. for a CI matrix")
-    add_policy_parser(sub)
-    add_delivery_parsers(sub)
-    sub.add_parser("doctor", help="check external tools and the configuration")
-    return parser
 
 
 def _add_render_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-cache", action="store_true", default=None, help="ignore the cache")
-    parser.add_argument("--jobs", type=_positive, help="environments rendered in parallel")
-
-
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
+    parser.add_argument(
+        "--jobs", type=positive_int, metavar="N", help="environments rendered in parallel"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -7,9 +7,11 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 from validator.model import UsageError, ValidationReport
 from validator.report import WRITERS
+from validator.report.text_writer import write_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,21 +37,36 @@ def parse_targets(formats: Sequence[str], output: str | None) -> list[OutputTarg
     return targets
 
 
-def write_targets(report: ValidationReport, targets: Sequence[OutputTarget]) -> None:
+def write_targets(
+    report: ValidationReport,
+    targets: Sequence[OutputTarget],
+    *,
+    color: str = "auto",
+    quiet: bool = False,
+) -> None:
     for target in targets:
-        writer = WRITERS[target.format]
         if target.file is None:
-            writer(report, sys.stdout, use_color(sys.stdout))
+            _write(report, target.format, sys.stdout, use_color(sys.stdout, color), quiet)
             continue
         try:
             target.file.parent.mkdir(parents=True, exist_ok=True)
             with target.file.open("w", encoding="utf-8") as handle:
-                writer(report, handle, False)
+                _write(report, target.format, handle, False, quiet)
         except OSError as error:
             raise UsageError(f"cannot write {target.file}: {error.strerror}") from None
 
 
-def use_color(stream: object) -> bool:
+def _write(report: ValidationReport, name: str, stream: TextIO, color: bool, quiet: bool) -> None:
+    if name == "text":
+        write_text(report, stream, color, quiet=quiet)
+    else:
+        WRITERS[name](report, stream, color)
+
+
+def use_color(stream: object, mode: str = "auto") -> bool:
+    """`--color always|never` wins; else NO_COLOR, then FORCE_COLOR, then a terminal."""
+    if mode != "auto":
+        return mode == "always"
     if os.environ.get("NO_COLOR"):
         return False
     if os.environ.get("FORCE_COLOR"):

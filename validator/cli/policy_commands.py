@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from validator import policy
 from validator.cli.exitcodes import ExitCode
+from validator.cli.parsing import add_command
 from validator.model import Settings
+
+if TYPE_CHECKING:
+    from validator.cli.parsing import SubParsers
 
 
 def policy_command(settings: Settings, args: argparse.Namespace) -> ExitCode:
@@ -60,16 +65,40 @@ def _explain(settings: Settings, args: argparse.Namespace) -> ExitCode:
     return ExitCode.OK
 
 
-def add_policy_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser("policy", help="test, list and explain policies")
+def add_policy_parser(sub: SubParsers) -> None:
+    parser = add_command(
+        sub,
+        "policy",
+        "test, list and explain policies",
+        "Work with the policies in force: the built-in library and the repository's own.",
+        "  gitops-validator policy list\n"
+        "  gitops-validator policy explain disallow-privileged-containers\n"
+        "  gitops-validator policy test policies/",
+    )
     commands = parser.add_subparsers(dest="policy_command", required=True, metavar="ACTION")
-    test = commands.add_parser(
-        "test", help="run policy test manifests (ours and kyverno-test.yaml)"
+    test = add_command(
+        commands,
+        "test",
+        "run policy test manifests (ours and kyverno-test.yaml)",
+        "Run policy test manifests and compare each result with the expected one.",
+        "  gitops-validator policy test\n  gitops-validator policy test policies/ --show-passes",
     )
     test.add_argument("paths", nargs="*", help="files or directories (default: built-in + config)")
     test.add_argument(
         "--show-passes", dest="verbose_results", action="store_true", help="list passes too"
     )
-    commands.add_parser("list", help="list the built-in and the repository's policies")
-    explain = commands.add_parser("explain", help="describe a policy with examples")
-    explain.add_argument("policy_id")
+    add_command(
+        commands,
+        "list",
+        "list the policies and the environments they are in force for",
+        "List the built-in and the repository's policies, with the environments each is in "
+        "force for (by policy profile).",
+    )
+    explain = add_command(
+        commands,
+        "explain",
+        "describe a policy with examples",
+        "Describe one policy: what it checks, why, and failing and passing examples.",
+        "  gitops-validator policy explain require-run-as-non-root",
+    )
+    explain.add_argument("policy_id", metavar="POLICY", help="the policy's name (see policy list)")

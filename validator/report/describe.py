@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
+
 from validator.model import Finding, ResourceRef
 
 
@@ -32,3 +35,42 @@ def message_with_context(finding: Finding) -> str:
         context.append(f"at {finding.path}")
     text = finding.message.strip() or finding.rule_id
     return f"{text} ({', '.join(context)})" if context else text
+
+
+@dataclass(frozen=True, slots=True)
+class Occurrence:
+    """One defect as a person fixes it: the same finding, at the same source place, reported
+    by several environments (a base file every overlay reads) is shown once with their names."""
+
+    finding: Finding
+    environments: tuple[str, ...]
+
+
+def _same_defect(finding: Finding) -> tuple[object, ...]:
+    """What must match for two findings to be the same edit: rule, severity, place and text.
+
+    The resource's namespace is left out: overlays often put the same base object into a
+    different namespace per environment, yet the fix is one edit of the base file.
+    """
+    resource = finding.resource
+    return (
+        finding.rule_id,
+        finding.severity,
+        finding.message,
+        finding.path,
+        finding.location,
+        (resource.api_version, resource.kind, resource.name) if resource else None,
+    )
+
+
+def occurrences(findings: Iterable[Finding]) -> list[Occurrence]:
+    """Findings grouped into defects, in first-seen order; a finding without a source location
+    is never merged (without a place, two environments' findings may be different defects)."""
+    groups: dict[tuple[object, ...], list[Finding]] = {}
+    for index, finding in enumerate(findings):
+        key = _same_defect(finding) if finding.location else (index,)
+        groups.setdefault(key, []).append(finding)
+    return [
+        Occurrence(group[0], tuple(f.environment for f in group if f.environment))
+        for group in groups.values()
+    ]
