@@ -42,6 +42,7 @@ __all__ = [
     "RenderedEnvironment",
     "Resource",
     "ResourceRef",
+    "RuleDoc",
     "SchemaSettings",
     "SecretsSettings",
     "Settings",
@@ -218,6 +219,16 @@ class RenderedEnvironment:
 
 
 @dataclass(frozen=True, slots=True)
+class RuleDoc:
+    """What a rule (a policy, for the formats that describe rules) checks, in its own words."""
+
+    title: str
+    description: str = ""
+    category: str = ""
+    help_uri: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ValidationReport:
     """What `validate` found: the input of every report writer and of the exit code."""
 
@@ -229,6 +240,11 @@ class ValidationReport:
     base_fingerprints: frozenset[str] = frozenset()
     new_only: bool = False
     diffs: Mapping[str, str] = field(default_factory=dict)
+    # The checks each environment ran (stage names and the policies in force), the seconds
+    # each stage took per environment, and what the rules of loaded policies check.
+    checks: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    timings: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    rule_docs: Mapping[str, RuleDoc] = field(default_factory=dict)
 
     def is_new(self, finding: Finding) -> bool:
         return finding.fingerprint not in self.base_fingerprints

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import logging
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from validator.model import (
     RenderedEnvironment,
     Resource,
     ResourceRef,
+    RuleDoc,
     Settings,
     UsageError,
     ValidationReport,
@@ -34,7 +36,14 @@ from validator.render import (
     store_render,
 )
 from validator.report import manifest_stream, masked
-from validator.stages import PolicyStage, ReferencesStage, SchemaStage, SecretsStage, Stage
+from validator.stages import (
+    PolicyStage,
+    ReferencesStage,
+    SchemaStage,
+    SecretsStage,
+    Stage,
+    rule_docs,
+)
 
 log = logging.getLogger("gitops_validator.pipeline")
 
@@ -104,7 +113,7 @@ def validate(settings: Settings, request: ValidateRequest = ValidateRequest()) -
         request.progress(f"validating the base revision {request.changed_since}")
         base_envs, base_findings = _validate_base(settings, request.changed_since, plans, changed)
     extra = (ReferencesStage,) if request.check_refs else ()
-    rendered, findings = _validate_plans(
+    rendered, findings, checked = _validate_plans(
         settings, plans, base_envs, changed, extra, request.progress
     )
     return ValidationReport(
@@ -116,7 +125,19 @@ def validate(settings: Settings, request: ValidateRequest = ValidateRequest()) -
         diffs=_diffs(base_envs, rendered, [*findings, *base_findings])
         if request.changed_since
         else {},
+        checks=checked.checks,
+        timings=checked.timings,
+        rule_docs=checked.rule_docs,
     )
+
+
+@dataclass(slots=True)
+class _Checked:
+    """What running the stages over the environments produced, besides the findings."""
+
+    checks: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    timings: dict[str, dict[str, float]] = field(default_factory=dict)
+    rule_docs: dict[str, RuleDoc] = field(default_factory=dict)
 
 
 def _validate_plans(
@@ -126,9 +147,10 @@ def _validate_plans(
     changed: set[str] | None,
     extra_stages: Sequence[Callable[[Settings], Stage]] = (),
     progress: Progress = lambda step: None,
-) -> tuple[list[RenderedEnvironment], list[Finding]]:
+) -> tuple[list[RenderedEnvironment], list[Finding], _Checked]:
     rendered, findings = _render_plans(settings, plans, progress)
     stages = [make_stage(settings) for make_stage in (*STAGES, *extra_stages)]
+    checked = _Checked(rule_docs=rule_docs(stages))
     files = sorted(changed) if changed is not None else None
     for stage in stages:
         findings.extend(stage.check_repository(files))
@@ -137,16 +159,25 @@ def _validate_plans(
         old = {r.ref.key: r for r in base.resources} if base else {}
         locate = _locator(env, SourceMap(settings.repo_root, plan.spec, env.resources))
         env_findings = list(env.findings)
+        checked.checks[env.name] = tuple(c for stage in stages for c in stage.checks(env.name))
+        timings = checked.timings.setdefault(env.name, {})
         if not env.failed:
             for stage in stages:
-                progress(f"{env.name}: {type(stage).__name__.removesuffix('Stage').lower()}")
+                name = _stage_name(stage)
+                progress(f"{env.name}: {name}")
+                started = time.perf_counter()
                 env_findings.extend(stage.check_environment(env, old))
+                timings[name] = time.perf_counter() - started
         if not _holds_secret_values(env_findings):
             store_render(plan, env, settings)
         findings.extend(locate(finding) for finding in env_findings)
     for stage in stages:
         findings.extend(stage.finish())
-    return rendered, one_finding_per_defect(findings)
+    return rendered, one_finding_per_defect(findings), checked
+
+
+def _stage_name(stage: Stage) -> str:
+    return type(stage).__name__.removesuffix("Stage").lower()
 
 
 def render_for_display(
@@ -190,7 +221,7 @@ def _validate_base(
     with gitrev.checkout_of(settings.repo_root, revision) as base_root:
         base_settings = _at_base(settings, base_root)
         base_plans = [plan_render(plan.spec, base_settings) for plan in plans]
-        rendered, findings = _validate_plans(base_settings, base_plans, {}, changed)
+        rendered, findings, _ = _validate_plans(base_settings, base_plans, {}, changed)
     log.info("rendered %d environment(s) at %s", len(rendered), revision)
     return {env.name: env for env in rendered if not env.failed}, findings
 

@@ -9,12 +9,14 @@ from collections.abc import Iterable, Mapping
 from typing import Protocol
 
 from validator import policy, schema, secrets
-from validator.model import Finding, RenderedEnvironment, Resource, Settings
+from validator.model import Finding, RenderedEnvironment, Resource, RuleDoc, Settings
 
 OldResources = Mapping[str, Resource]  # the same objects at the base revision, by ResourceRef.key
 
 
 class Stage(Protocol):
+    def checks(self, environment: str) -> tuple[str, ...]: ...
+
     def check_repository(self, files: Iterable[str] | None) -> list[Finding]: ...
 
     def check_environment(self, env: RenderedEnvironment, old: OldResources) -> list[Finding]: ...
@@ -25,6 +27,9 @@ class Stage(Protocol):
 class SecretsStage:
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
+
+    def checks(self, environment: str) -> tuple[str, ...]:
+        return ("secrets",)
 
     def check_repository(self, files: Iterable[str] | None) -> list[Finding]:
         return secrets.scan_repository(self._settings, files)
@@ -41,6 +46,9 @@ class ReferencesStage:
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
+
+    def checks(self, environment: str) -> tuple[str, ...]:
+        return ("secret-references",)
 
     def check_repository(self, files: Iterable[str] | None) -> list[Finding]:
         return []
@@ -60,6 +68,9 @@ class SchemaStage:
         self._settings = settings
         self._validator = schema.SchemaValidator()  # compiled schemas shared by environments
 
+    def checks(self, environment: str) -> tuple[str, ...]:
+        return ("schema",)
+
     def check_repository(self, files: Iterable[str] | None) -> list[Finding]:
         return []
 
@@ -74,6 +85,21 @@ class PolicyStage:
     def __init__(self, settings: Settings) -> None:
         self._engine = policy.PolicyEngine.load(settings)
 
+    def checks(self, environment: str) -> tuple[str, ...]:
+        return tuple(p.name for p in self._engine.policies_for(environment) if not p.generated)
+
+    def rule_docs(self) -> dict[str, RuleDoc]:
+        docs = {}
+        engine = self._engine
+        for info in policy.describe_policies([*engine.builtin.policies, *engine.user.policies]):
+            docs[info.name] = RuleDoc(
+                title=info.title,
+                description=info.description,
+                category=info.category,
+                help_uri=info.help_uri,
+            )
+        return docs
+
     def check_repository(self, files: Iterable[str] | None) -> list[Finding]:
         return self._engine.load_findings()
 
@@ -82,6 +108,15 @@ class PolicyStage:
 
     def finish(self) -> list[Finding]:
         return self._engine.exception_findings()
+
+
+def rule_docs(stages: Iterable[Stage]) -> dict[str, RuleDoc]:
+    """What the loaded policies check, for the formats that describe rules (SARIF, JUnit)."""
+    docs: dict[str, RuleDoc] = {}
+    for stage in stages:
+        if isinstance(stage, PolicyStage):
+            docs.update(stage.rule_docs())
+    return docs
 
 
 def compliance_inputs(settings: Settings) -> tuple[list[str], list[dict[str, object]]]:

@@ -69,7 +69,7 @@ def test_all_formats_in_one_run(
     assert {"disallow-privileged-containers", "secret-plaintext"} <= rules
 
     junit = ET.parse(out / "junit.xml").getroot()
-    assert [s.get("name") for s in junit.iter("testsuite")] == ["prod"]
+    assert [s.get("name") for s in junit.iter("testsuite")] == ["prod", "repository"]
     assert int(junit.get("failures", "0")) >= 2
 
     comment = (out / "comment.md").read_text()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import xml.etree.ElementTree as ET
 
@@ -34,7 +35,8 @@ def test_every_resource_has_a_case_per_rule_with_failures_and_passes() -> None:
     prod = cases(root, "prod")
     rules = {"disallow-latest-tag", "disallow-privileged-containers", "secret-plaintext"}
     resources = {"Deployment shop/web", "Deployment shop/api", "Secret shop/db"}
-    assert set(prod) == {(f"prod.{r}", rule) for r in resources for rule in rules}
+    expected = {(f"prod.{r}", rule) for r in resources for rule in rules}
+    assert set(prod) == expected | {("prod", "render")}
     failing = prod[("prod.Deployment shop/web", "disallow-privileged-containers")]
     failure = failing.find("failure")
     assert failure is not None
@@ -63,7 +65,7 @@ def test_counts_add_up() -> None:
     prod = root.find("testsuite[@name='prod']")
     assert prod is not None
     assert prod.get("failures") == "2"
-    assert prod.get("tests") == "9"
+    assert prod.get("tests") == "10"  # 3 objects x 3 rules, and the render
 
 
 def test_render_failure_is_an_error_and_clean_resources_still_appear() -> None:
@@ -72,8 +74,11 @@ def test_render_failure_is_an_error_and_clean_resources_still_appear() -> None:
     clean = environment("prod", ("Deployment", "web"))
     root = ET.fromstring(junit_xml(ValidationReport((environment("dev"), clean), (failed,))))
     dev = cases(root, "dev")
-    assert dev[("dev", "render-failed")].find("error") is not None
-    assert set(cases(root, "prod")) == {("prod.Deployment shop/web", "validated")}
+    assert dev[("dev", "render")].find("error") is not None
+    assert set(cases(root, "prod")) == {
+        ("prod", "render"),
+        ("prod.Deployment shop/web", "validated"),
+    }
 
 
 def test_known_rule_ids_add_passing_cases_and_control_characters_are_dropped() -> None:
@@ -86,3 +91,52 @@ def test_known_rule_ids_add_passing_cases_and_control_characters_are_dropped() -
 
 def _fields(finding: Finding) -> dict[str, object]:
     return {name: getattr(finding, name) for name in Finding.__dataclass_fields__}
+
+
+def _with_checks(report: ValidationReport, findings: tuple[Finding, ...]) -> ValidationReport:
+    checks = ("schema", "secrets", "disallow-latest-tag", "disallow-privileged-containers")
+    return dataclasses.replace(
+        report,
+        findings=findings,
+        checks={env.name: checks for env in report.environments},
+        timings={"prod": {"schema": 0.3, "secrets": 0.2, "policy": 0.8}},
+    )
+
+
+def test_the_number_of_testcases_does_not_depend_on_the_findings() -> None:
+    report = sample_report()
+    clean = parsed(_with_checks(report, ()))
+    failing = parsed(_with_checks(report, report.findings))
+    assert clean.get("tests") == failing.get("tests")
+    assert int(failing.get("failures", "0")) > 0 == int(clean.get("failures", "0"))
+    prod = cases(failing, "prod")
+    # secret-plaintext is the secrets check's; the schema check of every object passes.
+    assert prod[("prod.Secret shop/db", "secrets")].find("failure") is not None
+    assert prod[("prod.Secret shop/db", "schema")].find("failure") is None
+
+
+def test_two_findings_of_one_policy_on_one_object_are_two_failures() -> None:
+    first = privileged("prod")
+    second = dataclasses.replace(
+        first, path="/spec/template/spec/containers/1/securityContext/privileged"
+    )
+    root = parsed(_with_checks(sample_report(), (first, second)))
+    case = cases(root, "prod")[("prod.Deployment shop/web", "disallow-privileged-containers")]
+    failures = case.findall("failure")
+    assert len(failures) == 2
+    assert {"containers/0" in (f.text or "") for f in failures} == {True, False}
+    suite = root.find("testsuite[@name='prod']")
+    assert suite is not None and suite.get("failures") == "1"
+
+
+def test_times_are_the_stages_seconds() -> None:
+    root = parsed(_with_checks(sample_report(), ()))
+    suite = root.find("testsuite[@name='prod']")
+    assert suite is not None
+    assert float(suite.get("time", "0")) == 1.3
+    times = {
+        (c.get("classname"), c.get("name")): float(c.get("time", "0"))
+        for c in suite.iter("testcase")
+    }
+    assert abs(sum(times.values()) - 1.3) < 1e-4
+    assert all(t > 0 for (_, name), t in times.items() if name != "render")

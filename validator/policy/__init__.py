@@ -9,7 +9,13 @@ Entry points for the pipeline and the CLI:
 from validator.policy.engine import PolicyEngine
 from validator.policy.errors import CelCompileError, PolicyError
 from validator.policy.explain import explain
-from validator.policy.library import PROFILES, PolicyInfo, builtin_dir, list_policies
+from validator.policy.library import (
+    PROFILES,
+    PolicyInfo,
+    builtin_dir,
+    describe_policies,
+    list_policies,
+)
 from validator.policy.loader import PolicySet, load_policy_files
 from validator.policy.testing import CaseResult, TestReport, run_policy_tests
 
@@ -23,6 +29,7 @@ __all__ = [
     "PolicySet",
     "TestReport",
     "builtin_dir",
+    "describe_policies",
     "explain",
     "list_policies",
     "load_policy_files",

@@ -62,18 +62,31 @@ class PolicyInfo:
     description: str
     source: str
     skipped: tuple[str, ...] = ()  # parts of a family policy that are loaded but not run
+    help_uri: str | None = None
+
+
+# Where a person reads more about a policy's category when the policy names no page itself.
+_CATEGORY_PAGES = {
+    "pod-security": "https://kubernetes.io/docs/concepts/security/pod-security-standards/",
+}
 
 
 def info_of(policy: Policy) -> PolicyInfo:
+    category = policy.meta("category", "custom")
     return PolicyInfo(
         name=policy.name,
         title=policy.meta("title", policy.name),
-        category=policy.meta("category", "custom"),
+        category=category,
         severity=policy.meta("severity", "error"),
         profile=policy.meta("profile", "custom"),
         description=policy.meta("description"),
         source=policy.source,
+        help_uri=policy.meta("url") or _CATEGORY_PAGES.get(category),
     )
+
+
+def describe_policies(policies: Iterable[Policy]) -> list[PolicyInfo]:
+    return [info_of(p) for p in policies if not p.generated]
 
 
 def list_policies(extra: PolicySet | None = None) -> list[PolicyInfo]:
