@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import os
@@ -13,7 +14,7 @@ import pytest
 from report_helpers import environment, latest_tag, privileged, sample_report, sops_file
 from support import PROJECT_ROOT
 
-from validator.model import Category, Finding, Severity, ValidationReport
+from validator.model import Category, Finding, RuleDoc, Severity, ValidationReport
 from validator.report import WRITERS
 from validator.report.sarif_writer import sarif_document
 
@@ -127,3 +128,25 @@ def test_compressed_size_limit_halves_results_until_it_fits() -> None:
     assert len(full["runs"][0]["results"]) == 401
     assert 0 < len(small["runs"][0]["results"]) < 401
     assert "invocations" in small["runs"][0]
+
+
+def test_policy_rules_are_described_by_the_policy_with_help_uri_and_severity() -> None:
+    doc = RuleDoc(
+        title="Disallow privileged containers",
+        description="Privileged containers share the host's kernel capabilities.",
+        category="pod-security",
+        help_uri="https://kubernetes.io/docs/concepts/security/pod-security-standards/",
+    )
+    report = dataclasses.replace(sample_report(), rule_docs={"disallow-privileged-containers": doc})
+    rules = {r["id"]: r for r in written(report)["runs"][0]["tool"]["driver"]["rules"]}
+    policy = rules["disallow-privileged-containers"]
+    assert policy["shortDescription"]["text"] == doc.title
+    assert policy["fullDescription"]["text"] == doc.description
+    assert policy["helpUri"] == doc.help_uri
+    assert policy["properties"]["security-severity"] == "8.0"
+    assert "security" in policy["properties"]["tags"]
+    # No policy's description is ever one finding's message.
+    latest = rules["disallow-latest-tag"]
+    assert "nginx:latest" not in latest["fullDescription"]["text"]
+    assert latest["properties"]["security-severity"] == "5.0"
+    assert rules["secret-plaintext"]["helpUri"].startswith("https://")

@@ -1,7 +1,7 @@
 """What each rule id means, for formats that describe rules (SARIF, compliance reports).
 
 The tool owns the ids of DESIGN §3.2; every other id is a policy's `metadata.name`, described
-generically from one of its findings' messages.
+by the policy itself when the report carries its description, else generically.
 """
 
 from __future__ import annotations
@@ -109,20 +109,32 @@ _TOOL_RULES: dict[str, RuleText] = {
 }
 
 
-def rule_text(rule_id: str, example_message: str = "") -> RuleText:
-    """The description of a rule; policies get a generic one built from a finding message."""
+def rule_text(rule_id: str) -> RuleText:
+    """The description of a tool rule; a policy without a description of its own gets a
+    generic one (never the text of one of its findings, which describes one object)."""
     known = _TOOL_RULES.get(rule_id)
     if known:
         return known
-    first_sentence = example_message.split(". ")[0].strip().rstrip(".")
-    short = f"Policy {rule_id}" + (f": {first_sentence}" if first_sentence else "")
     help_text = (
         f"The policy `{rule_id}` rejected the object. "
-        + (f"It reported: {example_message.strip()} " if example_message.strip() else "")
-        + f"See `gitops-validator policy explain {rule_id}` for what it checks, fix the object, "
+        f"See `gitops-validator policy explain {rule_id}` for what it checks, fix the object, "
         "or add an owned, expiring exception."
     )
-    return RuleText(short, help_text)
+    return RuleText(f"Policy {rule_id}", help_text)
+
+
+# Where a person reads more about a tool-owned rule's subject (absolute, as SARIF requires).
+_RULE_PAGES = {
+    "schema": "https://kubernetes.io/docs/reference/kubernetes-api/",
+    "sops": "https://getsops.io/docs/",
+    "secret": "https://kubernetes.io/docs/concepts/security/secrets-good-practices/",
+    "render": "https://kubectl.docs.kubernetes.io/references/kustomize/",
+    "yaml": "https://yaml.org/spec/1.2.2/",
+}
+
+
+def rule_help_uri(rule_id: str) -> str | None:
+    return _RULE_PAGES.get(rule_id.split("-")[0])
 
 
 # Tool-owned checks that run on every rendered resource: compliance controls even when clean.

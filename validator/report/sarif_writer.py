@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import gzip
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any, TextIO
 
 from validator import __version__
-from validator.model import Finding, RenderedEnvironment, Severity, ValidationReport
+from validator.model import Finding, RenderedEnvironment, RuleDoc, Severity, ValidationReport
 from validator.report.describe import message_with_context
 from validator.report.markdown_writer import in_pr_mode
-from validator.report.rules import rule_text
+from validator.report.rules import rule_help_uri, rule_text
 
 SARIF_SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 MAX_RESULTS = 25_000
@@ -26,7 +26,7 @@ MAX_DESCRIPTION = 1024  # shortDescription / fullDescription text
 FALLBACK_URI = "gitops-validator.yaml"
 
 _LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
-# GitHub ranks security alerts by this score; only secrets findings are security findings.
+# GitHub's security-severity score (0-10) by the worst severity a rule reported.
 _SECURITY_SEVERITY = {Severity.ERROR: "8.0", Severity.WARNING: "5.0", Severity.INFO: "2.0"}
 
 
@@ -69,7 +69,7 @@ def _gzip_size(document: dict[str, Any]) -> int:
 
 def _document(report: ValidationReport, findings: list[Finding], dropped: int) -> dict[str, Any]:
     pr_mode = in_pr_mode(report)
-    rules = _rules(findings)
+    rules = _rules(findings, report.rule_docs)
     index = {rule["id"]: i for i, rule in enumerate(rules)}
     run: dict[str, Any] = {
         "tool": {
@@ -99,30 +99,40 @@ def _truncation_note(dropped: int, kept: int) -> dict[str, Any]:
     }
 
 
-def _rules(findings: Iterable[Finding]) -> list[dict[str, Any]]:
+def _rules(findings: Iterable[Finding], docs: Mapping[str, RuleDoc]) -> list[dict[str, Any]]:
     by_rule: dict[str, list[Finding]] = {}
     for finding in findings:
         by_rule.setdefault(finding.rule_id, []).append(finding)
-    return [_rule(rule_id, group) for rule_id, group in sorted(by_rule.items())]
+    return [_rule(rule_id, group, docs.get(rule_id)) for rule_id, group in sorted(by_rule.items())]
 
 
-def _rule(rule_id: str, findings: list[Finding]) -> dict[str, Any]:
-    text = rule_text(rule_id, findings[0].message)
+def _rule(rule_id: str, findings: list[Finding], doc: RuleDoc | None) -> dict[str, Any]:
+    """A rule described by its own words: a policy's title and description when it has them
+    (never the text of one finding), else the tool's description of its own rule."""
+    text = rule_text(rule_id)
+    short, full = text.short, text.help
+    if doc:
+        short = doc.title or short
+        full = doc.description or full
     worst = max((f.severity for f in findings), key=lambda s: s.rank)
     category = findings[0].category.value
-    properties: dict[str, Any] = {"tags": sorted({category, "kubernetes", "gitops"})}
-    if category == "secrets":
-        properties["tags"].append("security")
-        properties["security-severity"] = _SECURITY_SEVERITY[worst]
-    return {
+    tags = {category, "kubernetes", "gitops"}
+    if category == "secrets" or (doc and doc.category == "pod-security"):
+        tags.add("security")
+    rule: dict[str, Any] = {
         "id": rule_id,
         "name": _pascal(rule_id)[:255],
-        "shortDescription": {"text": text.short[:MAX_DESCRIPTION]},
-        "fullDescription": {"text": text.help[:MAX_DESCRIPTION]},
-        "help": {"text": text.help, "markdown": text.help},
+        "shortDescription": {"text": short[:MAX_DESCRIPTION]},
+        "fullDescription": {"text": full[:MAX_DESCRIPTION]},
+        "help": {"text": full, "markdown": full},
         "defaultConfiguration": {"level": _LEVELS[worst]},
-        "properties": properties,
+        # GitHub ranks alerts by this score (0-10) whatever their tags.
+        "properties": {"tags": sorted(tags), "security-severity": _SECURITY_SEVERITY[worst]},
     }
+    help_uri = doc.help_uri if doc else rule_help_uri(rule_id)
+    if help_uri:
+        rule["helpUri"] = help_uri
+    return rule
 
 
 def _pascal(rule_id: str) -> str:
