@@ -86,12 +86,15 @@ class PolicyStage:
         self._engine = policy.PolicyEngine.load(settings)
 
     def checks(self, environment: str) -> tuple[str, ...]:
-        return tuple(p.name for p in self._engine.policies_for(environment) if not p.generated)
+        engine = self._engine
+        cel = (p.name for p in engine.policies_for(environment) if not p.generated)
+        return (*cel, *(p.name for p in engine.user.family_policies))
 
     def rule_docs(self) -> dict[str, RuleDoc]:
         docs = {}
         engine = self._engine
-        for info in policy.describe_policies([*engine.builtin.policies, *engine.user.policies]):
+        policies = [*engine.builtin.policies, *engine.user.policies]
+        for info in policy.describe_policies(policies, engine.user.family_policies):
             docs[info.name] = RuleDoc(
                 title=info.title,
                 description=info.description,

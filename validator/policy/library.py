@@ -85,8 +85,13 @@ def info_of(policy: Policy) -> PolicyInfo:
     )
 
 
-def describe_policies(policies: Iterable[Policy]) -> list[PolicyInfo]:
-    return [info_of(p) for p in policies if not p.generated]
+def describe_policies(
+    policies: Iterable[Policy], family_policies: Iterable[FamilyPolicy] = ()
+) -> list[PolicyInfo]:
+    return [
+        *(info_of(p) for p in policies if not p.generated),
+        *(_family_info(p) for p in family_policies),
+    ]
 
 
 def list_policies(extra: PolicySet | None = None) -> list[PolicyInfo]:
