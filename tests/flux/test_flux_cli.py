@@ -229,3 +229,66 @@ def test_envs_json_lists_clusters_with_their_units(
     assert staging["discovered"].startswith("Flux: ")
     doctor = run_cli("doctor", cwd=repo)
     assert "env staging" in doctor.stdout and "which is this repository" in doctor.stdout
+
+
+PLACEHOLDER = "# This file will be generated automatically by flux bootstrap.\n"
+
+ARTIFACT_UNITS = """apiVersion: source.extensions.fluxcd.io/v1beta1
+kind: ArtifactGenerator
+metadata:
+  name: flux-system
+  namespace: flux-system
+spec:
+  sources:
+    - alias: monorepo
+      kind: GitRepository
+      name: flux-system
+  artifacts:
+    - name: apps
+      copy:
+        - from: "@monorepo/apps/base/**"
+          to: "@artifact/base/"
+        - from: "@monorepo/apps/staging/**"
+          to: "@artifact/staging/"
+---
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: apps
+  namespace: flux-system
+spec:
+  sourceRef:
+    kind: ExternalArtifact
+    name: apps
+  path: ./staging
+"""
+
+
+def test_bootstrap_placeholder_and_artifact_generator_layout(
+    make_repo: MakeRepo, run_cli: RunCli
+) -> None:
+    """fluxcd/flux2-kustomize-helm-example today: gotk files are placeholders until bootstrap
+    and apps are built from an ExternalArtifact an ArtifactGenerator cuts from the repo."""
+    files = {
+        "clusters/staging/flux-system/gotk-components.yaml": PLACEHOLDER,
+        "clusters/staging/flux-system/gotk-sync.yaml": PLACEHOLDER,
+        "clusters/staging/flux-system/kustomization.yaml": (
+            "resources:\n  - gotk-components.yaml\n  - gotk-sync.yaml\n"
+        ),
+        "clusters/staging/apps.yaml": ARTIFACT_UNITS,
+        "apps/base/podinfo/kustomization.yaml": "resources: [deploy.yaml]\n",
+        "apps/base/podinfo/deploy.yaml": FEATURES["features/deploy.yaml"],
+        "apps/staging/kustomization.yaml": "namespace: web\nresources: [../base/podinfo]\n",
+    }
+    repo = make_repo(files)
+    envs = json.loads(run_cli("envs", "--json", cwd=repo).stdout)
+    assert [row["name"] for row in envs] == ["staging"]  # apps/staging is not an overlay env
+    result = run_cli("validate", "--format", "json", cwd=repo)
+    document = json.loads(result.stdout)
+    [privileged] = [
+        f for f in document["findings"] if f["ruleId"] == "disallow-privileged-containers"
+    ]
+    assert privileged["unit"] == "Kustomization/flux-system/apps"
+    assert privileged["resource"]["namespace"] == "web"
+    assert privileged["location"]["file"] == "apps/base/podinfo/deploy.yaml"  # not the copy
+    assert privileged["location"]["line"] == 15

@@ -45,7 +45,33 @@ def discover(context: DiscoveryContext) -> list[Candidate]:
             )
             continue
         entries.append(_Entry(file, api.key_of(body), api.kustomization_path(body), source))
+    entries += _bootstrap_placeholders(context, {entry.file for entry in entries})
     return [_candidate(context, entry) for entry in entries if _is_root(entry, entries)]
+
+
+def _bootstrap_placeholders(context: DiscoveryContext, known: set[str]) -> list[_Entry]:
+    """`<dir>/flux-system/` listing a gotk-sync.yaml that holds no Kustomization yet: the
+    layout `flux bootstrap --path=<dir>` fills in, so the cluster is <dir> all the same."""
+    found = []
+    for file in context.scan.kustomization_files:
+        directory = PurePosixPath(file).parent
+        entry = str(directory / "gotk-sync.yaml")
+        documents = context.scan.documents(file)
+        listed = (
+            documents[0].get("resources")
+            if documents and isinstance(documents[0], Mapping)
+            else None
+        )
+        if directory.name != "flux-system" or entry in known or not isinstance(listed, list):
+            continue
+        root = api.implied_bootstrap_root(entry)
+        if root is None or "gotk-sync.yaml" not in listed:
+            continue
+        if any(api.is_flux_kustomization(d) for d in context.scan.documents(entry)):
+            continue
+        source = ObjectKey("GitRepository", api.BOOTSTRAP_SOURCE, api.BOOTSTRAP_SOURCE)
+        found.append(_Entry(entry, api.key_of(root), api.kustomization_path(root), source))
+    return found
 
 
 def _is_root(entry: _Entry, entries: list[_Entry]) -> bool:
@@ -67,8 +93,10 @@ def _candidate(context: DiscoveryContext, entry: _Entry) -> Candidate:
     flux = FluxSpec(entry=entry.file, name=entry.key.name, namespace=entry.key.namespace)
     tree = static_tree(context.repo_root, flux)
     cluster = _cluster_dir(entry)
+    placeholder = not any(api.is_flux_kustomization(d) for d in context.scan.documents(entry.file))
     reason = (
-        f"Flux: Kustomization {entry.key.namespace}/{entry.key.name} in {entry.file} builds "
+        f"Flux: Kustomization {entry.key.namespace}/{entry.key.name} in {entry.file}"
+        f"{' (a flux bootstrap placeholder)' if placeholder else ''} builds "
         f"./{entry.path} from {entry.source.kind} {entry.source.namespace}/{entry.source.name}, "
         "which is this repository"
     )

@@ -90,6 +90,23 @@ def kustomization_path(body: Mapping[str, Any]) -> str:
     return path.strip().removeprefix("./").strip("/") if path.strip() not in ("", ".", "./") else ""
 
 
+def implied_bootstrap_root(entry: str) -> dict[str, Any] | None:
+    """The Kustomization `flux bootstrap --path=<dir>` writes into <dir>/flux-system/gotk-sync.yaml,
+    for a repository that holds only the placeholder (examples do, until bootstrap runs)."""
+    parts = entry.split("/")
+    if len(parts) < 3 or parts[-2:] != ["flux-system", "gotk-sync.yaml"]:
+        return None
+    return {
+        "apiVersion": KUSTOMIZE_API + "v1",
+        "kind": "Kustomization",
+        "metadata": {"name": BOOTSTRAP_SOURCE, "namespace": BOOTSTRAP_SOURCE},
+        "spec": {
+            "path": "./" + "/".join(parts[:-2]),
+            "sourceRef": {"kind": "GitRepository", "name": BOOTSTRAP_SOURCE},
+        },
+    }
+
+
 # --- is a GitRepository this repository? ------------------------------------------------------
 
 _SCP_LIKE = re.compile(r"^(?:[\w.-]+@)?([\w.-]+):(?!//)(.+)$")

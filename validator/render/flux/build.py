@@ -12,6 +12,7 @@ from typing import Any
 from validator.model import ResourceRef, SourceLocation
 from validator.render.document import Document
 from validator.render.flux import api
+from validator.render.flux.artifacts import Artifact
 from validator.render.flux.generate import generated_resources
 from validator.render.helm_shim import TEMPLATE_ANNOTATION
 from validator.render.inputs import collect_inputs, kustomization_file
@@ -31,12 +32,15 @@ def build_kustomization(
     kubernetes_version: str,
     index: DocumentIndex,
     unit: str,
+    artifact: Artifact | None = None,
 ) -> list[Document]:
     """The objects the Kustomization's path builds, with their source origins; raises
-    KustomizeError when kustomize fails or the path is missing or leaves the repository."""
+    KustomizeError when kustomize fails or the path is missing or leaves the repository.
+    With an `artifact`, the path is inside it and origins lead back to the repository."""
     relative = api.kustomization_path(kustomization)
-    directory = (repo / relative).resolve()
-    if not directory.is_relative_to(repo):
+    root = artifact.root.resolve() if artifact else repo
+    directory = (root / relative).resolve()
+    if not directory.is_relative_to(root):
         raise KustomizeError(f"path ./{relative} leaves the repository")
     if not directory.is_dir():
         raise KustomizeError(f"path ./{relative} does not exist in this repository")
@@ -57,16 +61,19 @@ def build_kustomization(
     output = run_kustomize(
         find_kustomize(),
         directory,
-        repo,
+        root,
         kubernetes_version=kubernetes_version,
         helm=helm,
         options=options,
     )
+    origins = artifact.origins if artifact else {}
+    entry = kustomization_file(directory) or directory
+    entry = origins.get(entry.resolve(), entry)
     fallback = SourceLocation(
-        (kustomization_file(directory) or directory).relative_to(repo).as_posix()
+        entry.relative_to(repo).as_posix() if entry.is_relative_to(repo) else relative
     )
     return [
-        located_document(body, output.wrapper, repo, index, fallback, unit)
+        located_document(body, output.wrapper, repo, index, fallback, unit, origins)
         for body in load_documents(output.stream)
         if isinstance(body, dict)
     ]
@@ -99,12 +106,15 @@ def located_document(
     index: DocumentIndex,
     fallback: SourceLocation,
     unit: str,
+    origins: Mapping[Path, Path] | None = None,
 ) -> Document:
     template = pop_annotation(body, TEMPLATE_ANNOTATION)
     annotation = pop_annotation(body, ORIGIN_ANNOTATION)
     source = (
         Path(template) if template else (parse_origin(annotation, wrapper) if annotation else None)
     )
+    if source is not None and origins:
+        source = origins.get(source.resolve(), source)
     if source is None or not source.is_relative_to(repo):
         return Document(body, fallback, unit)
     ref = ResourceRef.of(body)

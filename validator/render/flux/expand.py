@@ -9,6 +9,7 @@ that unit and the rest of the cluster still renders; a source this run cannot re
 from __future__ import annotations
 
 import logging
+import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,13 @@ from validator.model import Category, Finding, FluxSpec, Severity, SourceLocatio
 from validator.render.document import Document
 from validator.render.flux import api
 from validator.render.flux.api import ObjectKey
+from validator.render.flux.artifacts import (
+    Artifact,
+    ArtifactUnavailable,
+    find_artifact,
+    is_artifact_generator,
+    materialize,
+)
 from validator.render.flux.build import build_kustomization
 from validator.render.flux.helmrelease import HelmContext, render_helm_release
 from validator.render.flux.hr_chart import RemoteChart
@@ -69,13 +77,15 @@ def expand_cluster(
     state = _State(repo, kubernetes_version, fetch, api.git_remotes(repo))
     state.own.update(r for r in [api.source_ref(root)] if r)
     state.kustomizations.append(_Unit(root, SourceLocation(flux.entry)))
-    while state.kustomizations or state.releases:
-        if len(state.seen) > MAX_UNITS:
-            raise FluxEntryError(f"more than {MAX_UNITS} units: stopped expanding")
-        if state.kustomizations:
-            state.kustomization(state.next_kustomization())
-        else:
-            state.release(state.releases.pop(0))
+    with tempfile.TemporaryDirectory(prefix="gitops-validator-artifacts-") as scratch:
+        state.scratch = Path(scratch)
+        while state.kustomizations or state.releases:
+            if len(state.seen) > MAX_UNITS:
+                raise FluxEntryError(f"more than {MAX_UNITS} units: stopped expanding")
+            if state.kustomizations:
+                state.kustomization(state.next_kustomization())
+            else:
+                state.release(state.releases.pop(0))
     return state.result
 
 
@@ -95,6 +105,9 @@ class _State:
         self.seen: set[ObjectKey] = set()
         self.index = DocumentIndex()
         self.result = Expansion()
+        self.generators: list[Mapping[str, Any]] = []  # ArtifactGenerators rendered so far
+        self.artifacts: dict[ObjectKey, Artifact] = {}
+        self.scratch = Path()
 
     def next_kustomization(self) -> _Unit:
         """The first pending Kustomization whose dependsOn are all built (order only)."""
@@ -111,14 +124,20 @@ class _State:
         self.seen.add(key)
         self.result.units.append(str(key))
         source = api.source_ref(unit.body)
-        ours = self.own | api.self_sources(self.git_repositories, self.remotes)
-        if source is None or source not in ours:
-            self._skipped(unit, f"builds from {source or 'no sourceRef'}")
+        artifact = None
+        if source is not None and source.kind == "ExternalArtifact":
+            try:
+                artifact = self._artifact(source)
+            except ArtifactUnavailable as error:
+                self._skipped(unit, f"builds from {source}, which {error}")
+                return
+        elif source is None or not self.is_own(source):
+            self._skipped(unit, f"builds from {source or 'no sourceRef'}, which is not reachable")
             return
         log.info("flux: building %s (./%s)", key, api.kustomization_path(unit.body))
         outside = sorted(
             p
-            for p in kustomization_reads(self.repo, unit.body, self.result.reads)
+            for p in kustomization_reads(self.repo, unit.body, self.result.reads, artifact)
             if not p.is_relative_to(self.repo)
         )
         if outside:  # Flux confines a build to its source: so does this one
@@ -131,6 +150,7 @@ class _State:
                 kubernetes_version=self.version,
                 index=self.index,
                 unit=str(key),
+                artifact=artifact,
             )
         except (ValidatorError, StreamError) as error:
             self._failed(unit, f"{key}: {error}")
@@ -168,6 +188,18 @@ class _State:
                 self.releases.append(_Unit(body, document.origin))
             elif api.is_source(body, "GitRepository"):
                 self.git_repositories.append(body)
+            elif is_artifact_generator(body):
+                self.generators.append(body)
+
+    def _artifact(self, source: ObjectKey) -> Artifact:
+        if source not in self.artifacts:
+            found = find_artifact(self.generators, source)
+            if found is None:
+                raise ArtifactUnavailable("no ArtifactGenerator of this repository makes")
+            directory = self.scratch / f"{len(self.artifacts)}"
+            directory.mkdir()
+            self.artifacts[source] = materialize(self.repo, *found, self.is_own, directory)
+        return self.artifacts[source]
 
     def _skipped(self, unit: _Unit, why: str) -> None:
         self.result.findings.append(
@@ -175,7 +207,7 @@ class _State:
                 rule_id=SKIPPED_RULE,
                 category=Category.RENDER,
                 severity=Severity.INFO,
-                message=f"{unit.key} {why}, which this run cannot reach: not rendered",
+                message=f"{unit.key} {why}: not rendered",
                 location=unit.origin,
                 unit=str(unit.key),
             )

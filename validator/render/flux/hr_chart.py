@@ -146,3 +146,24 @@ def fetch_remote(cache_dir: Path, offline: bool) -> Callable[[RemoteChart], Path
             raise ChartBroken(f"chart {remote.label}: {error}") from None
 
     return fetch
+
+
+def chart_resolutions(
+    remotes: Sequence[RemoteChart], cache_dir: Path, offline: bool
+) -> list[str] | None:
+    """ "url chart version@digest" of each remote chart as the chart cache would serve it now,
+    for the render cache key; None when one is not resolved yet (the first run fetches it)."""
+    if not remotes:
+        return []
+    try:
+        charts: Any = importlib.import_module("validator.render.charts")
+    except ModuleNotFoundError:
+        return []  # remote charts are skipped, which depends on nothing that can change
+    resolved = []
+    for remote in remotes:
+        request = charts.ChartRequest(remote.kind, remote.url, remote.chart, remote.version)
+        found = charts.cached_resolution(request, cache_dir, offline)
+        if found is None:
+            return None
+        resolved.append(f"{remote.label} {found}")
+    return sorted(resolved)
