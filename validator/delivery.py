@@ -66,6 +66,7 @@ def run_bundle(
     verified = bundle.verify_bundle(bundle_path)
     run = apply.detect_drift if drift_only else apply.apply_resources
     with apply.KubeClient.from_kubeconfig(target.kubeconfig, target.context) as client:
+        client.ping()  # before run() decrypts anything: a dead cluster never sees a secret resolved
         return run(
             verified.resources,
             environment=verified.environment,

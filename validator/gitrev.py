@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -11,6 +12,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from validator.model import ToolMissingError, UsageError
+
+_COMMIT_ID = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 
 
 def _git(repo: Path, *args: str) -> str:
@@ -31,12 +34,29 @@ def _git(repo: Path, *args: str) -> str:
 
 
 def verify_revision(repo: Path, revision: str) -> str:
-    return _git(repo, "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}").strip()
+    """The commit id `revision` names; a revision that is not a commit is a usage error.
+
+    The revision comes from the command line or CI and is untrusted: `--end-of-options` keeps
+    a value like `--output=FILE` from being read as an option, and only the resolved commit id
+    is ever passed on to other git commands.
+    """
+    if not revision or revision.startswith("-") or "\0" in revision:
+        raise UsageError(f"{revision!r} is not a git revision")
+    try:
+        commit = _git(
+            repo, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{revision}^{{commit}}"
+        ).strip()
+    except UsageError:
+        raise UsageError(f"{revision!r} is not a commit in {repo}") from None
+    if not _COMMIT_ID.fullmatch(commit):
+        raise UsageError(f"{revision!r} is not a commit in {repo}")
+    return commit
 
 
 def changed_files(repo: Path, revision: str) -> set[str]:
     """Files (relative to `repo`) that differ from `revision`: committed, staged, unstaged, new."""
-    changed = _git(repo, "diff", "--name-only", "--relative", revision, "--").splitlines()
+    commit = verify_revision(repo, revision)
+    changed = _git(repo, "diff", "--name-only", "--relative", commit, "--").splitlines()
     untracked = _git(repo, "ls-files", "--others", "--exclude-standard").splitlines()
     return {line for line in (*changed, *untracked) if line}
 

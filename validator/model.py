@@ -303,6 +303,11 @@ class DeliveryError(ValidatorError):
     """Apply, drift or apply-time secret resolution failed."""
 
 
+class AccessError(ValidatorError):
+    """The cluster cannot be reached, or a credential apply needs (kubeconfig, cluster login,
+    decryption key) is missing: nothing was decrypted or changed (exit 8)."""
+
+
 def canonical_json(value: Any) -> str:
     """Deterministic JSON used for digests and cache keys."""
     return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)

@@ -78,6 +78,7 @@ class _Run:
         self.timings: dict[str, float] = {}
         self.redactor = Redactor(())
         self.crd_kinds: set[tuple[str, str]] = set()
+        self.orphans: list[ResourceRef] = []
 
     @contextmanager
     def phase(self, name: str) -> Iterator[None]:
@@ -98,6 +99,7 @@ class _Run:
         try:
             with self.phase("inventory"):
                 recorded = read_inventory(self.client, self.parent)
+                self.orphans = self._orphans(recorded, desired)
             plan = self._plan(recorded, desired)
             if plan is not None and plan.aborted:
                 return self._report(objects, _prune_result(plan), [], [])
@@ -118,6 +120,20 @@ class _Run:
         except ApplyError as error:
             errors.append(self.redactor.redact(str(error)))
         return self._report(objects, prune, health, errors)
+
+    def _orphans(self, recorded: list[ResourceRef], desired: list[Desired]) -> list[ResourceRef]:
+        """Drift mode: objects an earlier apply recorded that left the bundle but are still in
+        the cluster. They are drift too: the next `apply --prune` would delete them."""
+        if self.mode != "drift":
+            return []
+        wanted = {d.ref for d in desired}
+        return [ref for ref in recorded if ref not in wanted and self._exists(ref)]
+
+    def _exists(self, ref: ResourceRef) -> bool:
+        try:
+            return self.client.get(ref) is not None
+        except UnknownKindError:
+            return False  # its kind is gone from the cluster, so is the object
 
     def _plan(self, recorded: list[ResourceRef], desired: list[Desired]) -> PrunePlan | None:
         if not self.options.prune:
@@ -247,6 +263,7 @@ class _Run:
             health=tuple(health),
             errors=tuple(errors),
             timings=dict(self.timings),
+            orphans=tuple(self.orphans),
         )
 
 

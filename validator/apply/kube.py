@@ -18,7 +18,7 @@ from urllib.parse import quote
 
 from kubernetes import config as kube_config
 
-from validator.model import DeliveryError, ResourceRef
+from validator.model import AccessError, DeliveryError, ResourceRef
 
 FIELD_MANAGER = "gitops-validator"
 APPLY_PATCH = "application/apply-patch+yaml"
@@ -51,8 +51,8 @@ class UnknownKindError(ApplyError):
     """The cluster does not serve this apiVersion/kind (e.g. its CRD is not established yet)."""
 
 
-class ClusterUnreachableError(ApplyError):
-    pass
+class ClusterUnreachableError(ApplyError, AccessError):
+    """No answer from the cluster, no usable kubeconfig, or the cluster refused our login."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +89,7 @@ class KubeClient:
                 persist_config=False,
             )
         except (kube_config.ConfigException, OSError, ValueError) as error:
-            raise ApplyError(f"cannot load kubeconfig: {error}") from None
+            raise ClusterUnreachableError(f"cannot load kubeconfig: {error}") from None
         return cls(api_client)
 
     def __enter__(self) -> KubeClient:
@@ -106,6 +106,18 @@ class KubeClient:
     def close(self) -> None:
         self._api.close()
         self._api.rest_client.pool_manager.clear()
+
+    def ping(self) -> None:
+        """Ask the cluster who it is before anything is decrypted: unreachable or refused
+        (401/403) is ClusterUnreachableError, so no secret is resolved for a dead cluster."""
+        try:
+            self._request("GET", "/api")
+        except KubeApiError as error:
+            if error.status in (401, 403):
+                raise ClusterUnreachableError(
+                    f"the cluster refused the credentials: {error}"
+                ) from None
+            raise
 
     # --- discovery -----------------------------------------------------------------------
 

@@ -102,6 +102,7 @@ class ApplyReport:
     health: tuple[HealthResult, ...] = ()
     errors: tuple[str, ...] = ()
     timings: dict[str, float] = field(default_factory=dict)
+    orphans: tuple[ResourceRef, ...] = ()  # drift: recorded by an earlier apply, left the bundle
 
     @property
     def drifted(self) -> tuple[ObjectResult, ...]:
@@ -121,7 +122,9 @@ class ApplyReport:
     @property
     def drift_remains(self) -> bool:
         """The exit-7 condition: in `drift` mode any drift; otherwise any failure."""
-        return bool(self.drifted) or self.failed if self.mode == "drift" else self.failed
+        if self.mode == "drift":
+            return bool(self.drifted or self.orphans) or self.failed
+        return self.failed
 
     def to_json(self) -> dict[str, Any]:
         counts: dict[str, int] = {action.value: 0 for action in Action}
@@ -139,10 +142,12 @@ class ApplyReport:
                 "actions": counts,
                 "pruned": len(self.prune.deleted),
                 "unhealthy": sum(not h.healthy for h in self.health),
+                "orphans": len(self.orphans),
             },
             "objects": [result.to_json() for result in self.objects],
             "prune": self.prune.to_json(),
             "health": [result.to_json() for result in self.health],
+            "orphans": [ref.to_json() for ref in self.orphans],
             "errors": list(self.errors),
             "timings": {name: round(seconds, 3) for name, seconds in self.timings.items()},
         }

@@ -68,7 +68,15 @@ def reconcile(settings: Settings, args: argparse.Namespace) -> ExitCode:
         # A failed iteration is logged (a warning) by the loop itself.
         on_result=lambda number, report: _print_report(report, args.report, iteration=number),
     )
-    return ExitCode.APPLY_OR_DRIFT if summary.failures else ExitCode.OK
+    return ExitCode.APPLY_OR_DRIFT if _last_failed(summary) else ExitCode.OK
+
+
+def _last_failed(summary: apply.ReconcileSummary[apply.ApplyReport]) -> bool:
+    """The loop's exit says how the cluster was left: by the last iteration, whether it raised
+    or returned a failed report."""
+    if any(failure.iteration == summary.iterations for failure in summary.failures):
+        return True
+    return bool(summary.results) and summary.results[-1].failed
 
 
 def _health(args: argparse.Namespace) -> dict[str, object]:
@@ -98,6 +106,8 @@ def _print_report(
             print(f"{prefix}    error: {result.error}")
     for ref in report.prune.deleted:
         print(f"{prefix}pruned     {ref.kind} {ref.namespace or ''}/{ref.name}")
+    for ref in report.orphans:
+        print(f"{prefix}orphan     {ref.kind} {ref.namespace or ''}/{ref.name} (left the bundle)")
     for note in (report.prune.refused, report.prune.aborted, *report.errors):
         if note:
             print(f"{prefix}note: {note}")
@@ -108,6 +118,7 @@ def _print_report(
     print(
         f"{prefix}{report.mode} {report.environment}: {summary['drifted']} drifted, "
         f"{summary['pruned']} pruned, {summary['unhealthy']} unhealthy, "
+        f"{summary['orphans']} orphaned, "
         f"{'FAILED' if report.failed else 'ok'}"
     )
     if path:

@@ -35,6 +35,8 @@ def doctor(repo: Path | None, overrides: Overrides) -> ExitCode:
     width = max(len(name) for name, _, _ in checks)
     for name, ok, detail in checks:
         print(f"{'ok ' if ok else 'BAD'}  {name:<{width}}  {detail}")
+    if code is ExitCode.OK and not all(ok for _, ok, _ in checks):
+        code = ExitCode.TOOL_MISSING  # a BAD line is never a passing doctor
     return code
 
 

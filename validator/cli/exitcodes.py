@@ -5,6 +5,7 @@ from __future__ import annotations
 from enum import IntEnum
 
 from validator.model import (
+    AccessError,
     BlockingFindingsError,
     ConfigError,
     DeliveryError,
@@ -26,12 +27,14 @@ class ExitCode(IntEnum):
     NOTHING_TO_VALIDATE = 5
     BUNDLE_VERIFICATION = 6
     APPLY_OR_DRIFT = 7
+    CLUSTER_ACCESS = 8
     INTERNAL = 70
     INTERRUPTED = 130
 
 
 # First match wins: an error may be two things (a Vault outage during apply is a broken tool).
 _BY_ERROR: tuple[tuple[type[ValidatorError], ExitCode], ...] = (
+    (AccessError, ExitCode.CLUSTER_ACCESS),
     (ConfigError, ExitCode.INVALID_CONFIG),
     (ToolMissingError, ExitCode.TOOL_MISSING),
     (BlockingFindingsError, ExitCode.BLOCKING_FINDINGS),

@@ -61,6 +61,7 @@ def resolve_settings(
     kubernetes_version = _checked(kubernetes_version or DEFAULT_KUBERNETES_VERSION, _VERSION)
     policies = raw.get("policies", {})
     builtin = layered.pick("policy_profile", "POLICY_PROFILE", policies.get("builtin"))
+    _confine_paths(repo_root, raw)
     return Settings(
         repo_root=repo_root,
         config_file=config_file,
@@ -75,7 +76,7 @@ def resolve_settings(
         apply=_apply(raw.get("apply", {})),
         secrets=_secrets(raw.get("secrets", {}), environ.get(ENV_PREFIX + "SECRETS_HASH_SALT")),
         cache_dir=Path(layered.pick("cache_dir", "CACHE_DIR", None) or _default_cache_dir()),
-        use_cache=not _truthy(layered.pick("no_cache", "NO_CACHE", None)),
+        use_cache=not _flag(layered.pick("no_cache", "NO_CACHE", None), "NO_CACHE"),
         jobs=_jobs(layered.pick("jobs", "JOBS", None)),
         fail_on=_choice(layered.pick("fail_on", "FAIL_ON", None) or "error", _FAIL_ON, "fail-on"),
     )
@@ -178,10 +179,51 @@ def _default_cache_dir() -> Path:
     return Path(base) / "gitops-validator"
 
 
-def _truthy(value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    return str(value).strip().lower() in ("1", "true", "yes", "on")
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off")
+
+
+def _flag(value: Any, variable: str) -> bool:
+    """A yes/no setting; a value that is neither is a configuration error, never a guess."""
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    text = str(value).strip().lower()
+    if text not in _TRUE + _FALSE:
+        raise ConfigError(
+            f"{ENV_PREFIX}{variable} must be one of {', '.join(_TRUE + _FALSE)}, not {value!r}"
+        )
+    return text in _TRUE
+
+
+# Settings that name files the tool reads, by their place in the configuration file.
+_CONFINED = (
+    ("secrets", "sopsConfig"),
+    ("secrets", "baseline"),
+    ("policies", "exceptions"),
+    ("policies", "paths"),
+    ("schema", "crdPaths"),
+)
+
+
+def _confine_paths(repo_root: Path, raw: Mapping[str, Any]) -> None:
+    """Every file the configuration names lies inside the repository.
+
+    The repository under validation is untrusted input: a pull request that points `sopsConfig`
+    or `policies.exceptions` at /etc or at another checkout would make the gate read (and report
+    on) files nobody reviewed. There is deliberately no override; copy the file into the
+    repository instead.
+    """
+    root = repo_root.resolve()
+    for section, key in _CONFINED:
+        value = (raw.get(section) or {}).get(key)
+        for entry in value if isinstance(value, list) else [value] if value else []:
+            resolved = (root / str(entry)).resolve()
+            if not resolved.is_relative_to(root):
+                raise ConfigError(
+                    f"{section}.{key}: {entry!r} is outside the repository {root}; the "
+                    "repository under validation is untrusted, so the files it configures "
+                    "must live inside it"
+                )
 
 
 def _jobs(value: Any) -> int:

@@ -103,6 +103,9 @@ class ExceptionSet:
     @classmethod
     def load(cls, path: Path, display: str, today: datetime.date | None = None) -> ExceptionSet:
         documents = read_yaml_documents(path)
+        if not documents and _has_content(path.read_text(encoding="utf-8")):
+            # A list or a scalar is not "no exceptions": say so rather than ignore the file.
+            raise PolicyError(f"{display}: must be a mapping with an 'exceptions' list")
         raw = documents[0].get("exceptions") if documents else []
         if not isinstance(raw, list):
             raise PolicyError(f"{display}: expected a top-level 'exceptions' list")
@@ -143,6 +146,12 @@ class ExceptionSet:
                 )
                 out.append(_finding("exception-unused", Severity.WARNING, entry, message))
         return out
+
+
+def _has_content(text: str) -> bool:
+    return any(
+        line.strip() and not line.lstrip().startswith(("#", "---")) for line in text.splitlines()
+    )
 
 
 def _expired(entry: PolicyException) -> str:

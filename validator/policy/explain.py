@@ -7,8 +7,8 @@ from typing import Any
 
 import yaml_rs
 
+from validator.model import UsageError
 from validator.policy.documents import Policy
-from validator.policy.errors import PolicyError
 from validator.policy.library import builtin_dir, info_of, load_builtin
 from validator.policy.loader import PolicySet, yaml_files
 from validator.policy.testcases import TestCase, parse_test_file
@@ -30,7 +30,7 @@ def _find(policy_id: str, extra: PolicySet | None) -> Policy:
     policies = [*load_builtin().policies, *(extra.policies if extra else [])]
     found = next((p for p in policies if p.name == policy_id and not p.generated), None)
     if found is None:
-        raise PolicyError(f"unknown policy {policy_id!r}: see `policy list`")
+        raise UsageError(f"unknown policy {policy_id!r}: see `policy list`")
     return found
 
 

@@ -7,14 +7,14 @@ and Vault errors may quote request data, so neither is ever repeated.
 
 from __future__ import annotations
 
-from validator.model import ConfigError, DeliveryError, ToolMissingError
+from validator.model import AccessError, ConfigError, DeliveryError, ToolMissingError
 
 
 class SecretResolutionError(DeliveryError):
     """Decryption or resolution failed; the message names the input and the cause, never a value."""
 
 
-class SopsKeyUnavailableError(SecretResolutionError):
+class SopsKeyUnavailableError(SecretResolutionError, AccessError):
     """No available key unwraps the data key (sops exit 128)."""
 
 
