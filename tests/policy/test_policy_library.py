@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from policy_helpers import environment, pod
 
+from validator.model import UsageError
 from validator.policy import PolicyEngine, PolicyError, builtin_dir, explain, list_policies
 from validator.policy.library import load_builtin, profile_policies
 from validator.policy.loader import PolicySet
@@ -53,5 +54,5 @@ def test_explain_shows_description_and_examples() -> None:
     assert "Disallow privileged containers" in text
     assert "Failing example:" in text and "privileged: true" in text
     assert "Passing example:" in text
-    with pytest.raises(PolicyError, match="unknown policy"):
+    with pytest.raises(UsageError, match="unknown policy"):  # exit 2 (issue 10)
         explain("nope")
