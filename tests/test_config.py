@@ -124,3 +124,24 @@ def test_missing_repository_directory_is_a_usage_error(run_cli: RunCli, tmp_path
     result = run_cli("--repo", str(tmp_path / "nope"), "validate")
     assert result.code == 2
     assert "does not exist" in result.stderr
+
+
+def test_config_errors_list_every_allowed_value_and_suggest_the_key_meant(
+    make_repo, run_cli: RunCli
+) -> None:
+    config = (
+        "polcies:\n  builtin: all\n"
+        "environments:\n  dev: {path: overlays/dev, policyProfile: restricte}\n"
+    )
+    repo = make_repo({"gitops-validator.yaml": config})
+    result = run_cli("envs", cwd=repo)
+    assert result.code == 3
+    assert (
+        "gitops-validator.yaml:1: unknown key 'polcies' in top level; did you mean 'policies'?"
+        in result.stderr
+    )
+    assert (
+        "(allowed: apply, environments, kubernetesVersion, policies, schema, secrets"
+        in result.stderr
+    )
+    assert '"none", "baseline", "restricted", "all"; did you mean \'restricted\'?' in result.stderr

@@ -6,6 +6,7 @@ reading the schema.
 
 from __future__ import annotations
 
+import difflib
 import json
 from functools import cache
 from importlib import resources
@@ -23,9 +24,13 @@ MAX_CONFIG_BYTES = 1 << 20
 
 
 @cache
+def _schema() -> Any:
+    return json.loads(resources.files("validator.config").joinpath("schema.json").read_text())
+
+
+@cache
 def _validator() -> Any:
-    schema = json.loads(resources.files("validator.config").joinpath("schema.json").read_text())
-    return jsonschema_rs.validator_for(schema)
+    return jsonschema_rs.validator_for(_schema())
 
 
 def load_config_file(path: Path) -> dict[str, Any]:
@@ -81,13 +86,42 @@ def _describe(error: Any, document: CommentedMap) -> tuple[int, str]:
     where = list(error.instance_path)
     dotted = ".".join(str(part) for part in where) or "top level"
     kind = error.kind
-    if isinstance(kind, jsonschema_rs.ValidationErrorKind.AdditionalProperties):
-        key = str(kind.unexpected[0])
-        return _line_of(document, [*where, key]), f"unknown key '{key}' in {dotted}"
     kinds = jsonschema_rs.ValidationErrorKind
+    if isinstance(kind, kinds.AdditionalProperties):
+        key = str(kind.unexpected[0])
+        allowed = _allowed_keys(list(error.schema_path))
+        return _line_of(document, [*where, key]), f"unknown key '{key}' in {dotted}" + (
+            _did_you_mean(key, allowed) + f" (allowed: {', '.join(allowed)})" if allowed else ""
+        )
     if isinstance(kind, kinds.OneOfMultipleValid | kinds.OneOfNotValid):
         return _line_of(document, where), f"{dotted}: set exactly one of 'path' or 'helm'"
+    if isinstance(kind, kinds.Enum):
+        options = [json.dumps(option) for option in kind.options]
+        value = json.dumps(error.instance)
+        text = f"{dotted}: {value} is not one of {', '.join(options)}"
+        return _line_of(document, where), text + _did_you_mean(
+            str(error.instance), [str(o) for o in kind.options]
+        )
     return _line_of(document, where), f"{dotted}: {error.message}"
+
+
+def _allowed_keys(schema_path: list[str | int]) -> list[str]:
+    """The keys the schema allows where an unknown key was found (its sibling `properties`)."""
+    node: Any = _schema()
+    for part in schema_path[:-1]:  # the last part is "additionalProperties" itself
+        if isinstance(node, dict):
+            node = node.get(part)
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            node = node[part]
+        else:
+            return []
+    properties = node.get("properties") if isinstance(node, dict) else None
+    return sorted(properties) if isinstance(properties, dict) else []
+
+
+def _did_you_mean(given: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(given, choices, n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else ""
 
 
 def _line_of(document: CommentedMap, path: list[str | int]) -> int:
