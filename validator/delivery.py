@@ -38,7 +38,6 @@ def bundle_environment(settings: Settings, name: str, out_dir: Path) -> bundle.B
         out_dir,
         git_revision=gitrev.head_revision(settings.repo_root),
         config_digest=config_digest(settings),
-        foreign_files=pipeline.files_only_others_read(settings, env),
     )
 
 

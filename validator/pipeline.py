@@ -116,6 +116,8 @@ def validate(settings: Settings, request: ValidateRequest = ValidateRequest()) -
     rendered, findings, checked = _validate_plans(
         settings, plans, base_envs, changed, extra, request.progress
     )
+    if request.environments:
+        findings = _without_other_environments_files(settings, plans, findings)
     return ValidationReport(
         environments=tuple(rendered),
         findings=tuple(findings),
@@ -202,12 +204,27 @@ def render_for_display(
     return shown, findings
 
 
-def files_only_others_read(settings: Settings, env: RenderedEnvironment) -> frozenset[str]:
-    """Repository files that other environments read and `env` does not: a finding about one
-    of them is not `env`'s business (e.g. when bundling it)."""
-    others = (spec for spec in settings.environments if spec.name != env.name)
-    read_elsewhere = {f for spec in others for f in plan_render(spec, settings).input_files}
-    return frozenset(read_elsewhere - env.input_files)
+def _without_other_environments_files(
+    settings: Settings, plans: Sequence[RenderPlan], findings: list[Finding]
+) -> list[Finding]:
+    """With `--env`, a repository finding about a file that only other environments read is
+    theirs (a staging-only file does not block `bundle --env prod`, and a CI matrix job per
+    environment does not report it once per job); files no environment reads stay."""
+    chosen = {plan.spec.name for plan in plans}
+    others = [spec for spec in settings.environments if spec.name not in chosen]
+    mine = {file for plan in plans for file in plan.input_files}
+    elsewhere = {f for spec in others for f in plan_render(spec, settings).input_files} - mine
+    kept = [
+        f
+        for f in findings
+        if f.environment is not None or f.location is None or f.location.file not in elsewhere
+    ]
+    if len(kept) < len(findings):
+        log.info(
+            "%d finding(s) about files only other environments read are theirs: not shown",
+            len(findings) - len(kept),
+        )
+    return kept
 
 
 def _holds_secret_values(findings: Iterable[Finding]) -> bool:

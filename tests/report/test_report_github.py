@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from pathlib import Path
 
@@ -16,7 +17,9 @@ from validator.report.github_writer import annotation, escape_data, escape_prope
 def annotations(report: ValidationReport) -> list[str]:
     stream = io.StringIO()
     WRITERS["github"](report, stream, False)
-    return stream.getvalue().splitlines()
+    lines = stream.getvalue().splitlines()
+    assert lines[-1].startswith("gitops-validator ")  # the closing count line, in the log
+    return [line for line in lines if line.startswith("::")]
 
 
 def test_escaping_follows_the_actions_toolkit() -> None:
@@ -71,7 +74,8 @@ def test_job_summary_is_appended_to_github_step_summary(
     text = summary.read_text()
     assert text.startswith("earlier step\n")
     assert "| prod | 3 | 2 | 2 | 0 |" in text
-    assert len(lines) == len(sample_report().findings)
+    # latest_tag in dev and prod sits on one base line: one annotation for both.
+    assert len(lines) == len(sample_report().findings) - 1
 
 
 def test_no_summary_without_the_variable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -79,3 +83,23 @@ def test_no_summary_without_the_variable(tmp_path: Path, monkeypatch: pytest.Mon
     monkeypatch.chdir(tmp_path)
     annotations(sample_report())
     assert list(tmp_path.iterdir()) == []
+
+
+def test_one_annotation_per_defect_naming_its_environments_and_a_closing_count() -> None:
+    report = ValidationReport((), (privileged("dev", line=14), privileged("prod", line=14)))
+    report = dataclasses.replace(
+        report,
+        findings=tuple(
+            dataclasses.replace(f, location=SourceLocation("overlays/base/web.yaml", 14, 11))
+            for f in report.findings
+        ),
+    )
+    stream = io.StringIO()
+    WRITERS["github"](report, stream, False)
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 2
+    assert "title=disallow-privileged-containers (dev%2C prod)" in lines[0]
+    assert lines[1] == (
+        "gitops-validator failed: 1 finding (2 error, 0 warning, 0 info "
+        "across 0 environments; fail on error)"
+    )

@@ -150,3 +150,14 @@ def test_policy_rules_are_described_by_the_policy_with_help_uri_and_severity() -
     assert "nginx:latest" not in latest["fullDescription"]["text"]
     assert latest["properties"]["security-severity"] == "5.0"
     assert rules["secret-plaintext"]["helpUri"].startswith("https://")
+
+
+def test_a_defect_in_several_environments_is_one_result_naming_them() -> None:
+    results = written(sample_report())["runs"][0]["results"]
+    latest = [r for r in results if r["ruleId"] == "disallow-latest-tag"]
+    shared = [r for r in latest if len(r["properties"].get("environments", [])) > 1]
+    assert len(shared) == 1
+    assert sorted(shared[0]["properties"]["environments"]) == ["dev", "prod"]
+    assert "[environments: " in shared[0]["message"]["text"]
+    fingerprints = [r["partialFingerprints"]["primaryLocationLineHash"] for r in results]
+    assert len(set(fingerprints)) == len(results)

@@ -25,11 +25,9 @@ from validator.bundle.manifest import (
 from validator.model import Finding, RenderedEnvironment, Severity, ValidationReport
 
 
-def findings_summary(
-    env: RenderedEnvironment, report: ValidationReport, foreign_files: frozenset[str] = frozenset()
-) -> dict[str, Any]:
+def findings_summary(env: RenderedEnvironment, report: ValidationReport) -> dict[str, Any]:
     """Counts per severity of the findings that concern `env` (its own and repository-wide)."""
-    relevant = _relevant_findings(env, report, foreign_files)
+    relevant = _relevant_findings(env, report)
     counts = {severity.value: 0 for severity in Severity}
     for finding in relevant:
         counts[finding.severity.value] += 1
@@ -44,17 +42,15 @@ def build_bundle(
     *,
     git_revision: str | None,
     config_digest: str,
-    foreign_files: frozenset[str] = frozenset(),
 ) -> BundleManifest:
     """Write `env`'s objects and bundle.json into `out_dir` (must be absent or empty).
 
     Raises BundleRefusedError when validation blocks this environment: a bundle is a promise
     that the objects passed the gate, so it is never written for a failing environment.
-    `foreign_files` are files only other environments read: findings about them do not block.
     """
-    summary = findings_summary(env, report, foreign_files)
+    summary = findings_summary(env, report)
     if summary["blocking"]:
-        blocking = _blocking_findings(_relevant_findings(env, report, foreign_files), report)
+        blocking = _blocking_findings(_relevant_findings(env, report), report)
         raise BundleRefusedError(
             f"environment {env.name!r} has blocking findings "
             f"({summary['error']} error, {summary['warning']} warning, fail-on "
@@ -109,20 +105,12 @@ def _with_digest(manifest: BundleManifest) -> BundleManifest:
     )
 
 
-def _relevant_findings(
-    env: RenderedEnvironment, report: ValidationReport, foreign_files: frozenset[str]
-) -> list[Finding]:
+def _relevant_findings(env: RenderedEnvironment, report: ValidationReport) -> list[Finding]:
     seen: dict[str, Finding] = {}
     for finding in (*report.findings, *env.findings):
-        if finding.environment == env.name or (
-            finding.environment is None and not _about_foreign_file(finding, foreign_files)
-        ):
+        if finding.environment in (None, env.name):
             seen.setdefault(finding.fingerprint, finding)
     return list(seen.values())
-
-
-def _about_foreign_file(finding: Finding, foreign_files: frozenset[str]) -> bool:
-    return finding.location is not None and finding.location.file in foreign_files
 
 
 _LISTED = 20  # findings spelled out in a refusal; the rest are counted

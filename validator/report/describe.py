@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -44,6 +45,17 @@ class Occurrence:
 
     finding: Finding
     environments: tuple[str, ...]
+    findings: tuple[Finding, ...]  # the finding of each environment, `finding` first
+
+    @property
+    def fingerprint(self) -> str:
+        """Stable across line moves and across which environments were validated."""
+        finding = self.finding
+        if len(self.findings) == 1:
+            return finding.fingerprint
+        parts = [repr(part) for part in _same_defect(finding) if part != finding.location]
+        parts.append(finding.location.file if finding.location else "")
+        return "sha256:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
 def _same_defect(finding: Finding) -> tuple[object, ...]:
@@ -71,6 +83,6 @@ def occurrences(findings: Iterable[Finding]) -> list[Occurrence]:
         key = _same_defect(finding) if finding.location else (index,)
         groups.setdefault(key, []).append(finding)
     return [
-        Occurrence(group[0], tuple(f.environment for f in group if f.environment))
+        Occurrence(group[0], tuple(f.environment for f in group if f.environment), tuple(group))
         for group in groups.values()
     ]

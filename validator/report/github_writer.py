@@ -7,13 +7,15 @@ are written first. The job summary is appended to the file `$GITHUB_STEP_SUMMARY
 
 from __future__ import annotations
 
+import dataclasses
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
 from validator.model import Finding, Severity, UsageError, ValidationReport
 from validator.report.budget import utf8_size
-from validator.report.describe import message_with_context
+from validator.report.describe import message_with_context, occurrences
 from validator.report.markdown_writer import in_pr_mode, markdown_report
 
 SUMMARY_LIMIT = 1024 * 1024 - 4096  # GitHub refuses a step summary over 1 MiB; keep a margin
@@ -30,16 +32,21 @@ def escape_property(text: str) -> str:
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def annotation(finding: Finding) -> str:
+def annotation(finding: Finding, environments: Sequence[str] = ()) -> str:
+    """One workflow command; `environments` names every environment that found the defect."""
     properties: list[tuple[str, str]] = []
     if finding.location:
         loc = finding.location
         properties += [("file", loc.file), ("line", str(loc.line)), ("col", str(loc.column))]
-    title = finding.rule_id + (f" ({finding.environment})" if finding.environment else "")
+    names = list(environments) or ([finding.environment] if finding.environment else [])
+    title = finding.rule_id + (f" ({', '.join(names)})" if names else "")
     properties.append(("title", title))
     rendered = ",".join(f"{name}={escape_property(value)}" for name, value in properties)
     command = _COMMANDS[finding.severity]
-    return f"::{command} {rendered}::{escape_data(message_with_context(finding))}"
+    message = message_with_context(
+        dataclasses.replace(finding, environment=None) if len(names) > 1 else finding
+    )
+    return f"::{command} {rendered}::{escape_data(message)}"
 
 
 def write_github(
@@ -50,11 +57,24 @@ def write_github(
     summary_path: Path | None = None,
 ) -> None:
     """Annotations to `stream`; the summary to `summary_path`, else `$GITHUB_STEP_SUMMARY`."""
-    for finding in sorted(report.findings, key=lambda f: -f.severity.rank):
-        stream.write(annotation(finding) + "\n")
+    defects = sorted(occurrences(report.findings), key=lambda d: -d.finding.severity.rank)
+    for defect in defects:
+        stream.write(annotation(defect.finding, defect.environments) + "\n")
+    stream.write(_closing(report, len(defects)) + "\n")
     target = summary_path or _summary_from_environment()
     if target is not None:
         append_job_summary(report, target)
+
+
+def _closing(report: ValidationReport, defects: int) -> str:
+    """A plain closing line in the step log (workflow commands are hidden from it)."""
+    counts = report.counts()
+    verdict = "passed" if report.passed else "failed"
+    return (
+        f"gitops-validator {verdict}: {defects} finding{'s' * (defects != 1)} "
+        f"({counts['error']} error, {counts['warning']} warning, {counts['info']} info "
+        f"across {len(report.environments)} environments; fail on {report.fail_on})"
+    )
 
 
 def append_job_summary(report: ValidationReport, path: Path) -> None:

@@ -7,6 +7,7 @@ notification rather than have the whole upload refused.
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import json
 from collections.abc import Iterable, Mapping
@@ -14,7 +15,7 @@ from typing import Any, TextIO
 
 from validator import __version__
 from validator.model import Finding, RenderedEnvironment, RuleDoc, Severity, ValidationReport
-from validator.report.describe import message_with_context
+from validator.report.describe import Occurrence, message_with_context, occurrences
 from validator.report.markdown_writer import in_pr_mode
 from validator.report.rules import rule_help_uri, rule_text
 
@@ -41,7 +42,8 @@ def sarif_document(
     max_results: int = MAX_RESULTS,
     max_gzip_bytes: int = MAX_GZIP_BYTES,
 ) -> dict[str, Any]:
-    ranked = sorted(report.findings, key=lambda f: -f.severity.rank)
+    # One result per defect: a base file's finding in three environments is one alert.
+    ranked = sorted(occurrences(report.findings), key=lambda o: -o.finding.severity.rank)
     kept = ranked[: min(max_results, MAX_RESULTS)]
     kept = _kept_rules(kept)
     while True:
@@ -51,15 +53,16 @@ def sarif_document(
         kept = kept[: len(kept) // 2]
 
 
-def _kept_rules(findings: list[Finding]) -> list[Finding]:
+def _kept_rules(defects: list[Occurrence]) -> list[Occurrence]:
     """Drop findings of rules beyond the per-run rule limit (severity order is kept)."""
     seen: set[str] = set()
     kept = []
-    for finding in findings:
-        if finding.rule_id not in seen and len(seen) >= MAX_RULES:
+    for defect in defects:
+        rule_id = defect.finding.rule_id
+        if rule_id not in seen and len(seen) >= MAX_RULES:
             continue
-        seen.add(finding.rule_id)
-        kept.append(finding)
+        seen.add(rule_id)
+        kept.append(defect)
     return kept
 
 
@@ -67,9 +70,9 @@ def _gzip_size(document: dict[str, Any]) -> int:
     return len(gzip.compress(json.dumps(document, indent=2).encode(), compresslevel=6))
 
 
-def _document(report: ValidationReport, findings: list[Finding], dropped: int) -> dict[str, Any]:
+def _document(report: ValidationReport, defects: list[Occurrence], dropped: int) -> dict[str, Any]:
     pr_mode = in_pr_mode(report)
-    rules = _rules(findings, report.rule_docs)
+    rules = _rules((d.finding for d in defects), report.rule_docs)
     index = {rule["id"]: i for i, rule in enumerate(rules)}
     run: dict[str, Any] = {
         "tool": {
@@ -80,11 +83,11 @@ def _document(report: ValidationReport, findings: list[Finding], dropped: int) -
                 "rules": rules,
             }
         },
-        "results": [_result(report, f, index[f.rule_id], pr_mode) for f in findings],
+        "results": [_result(report, d, index[d.finding.rule_id], pr_mode) for d in defects],
         "columnKind": "unicodeCodePoints",
     }
     if dropped:
-        run["invocations"] = [_truncation_note(dropped, len(findings))]
+        run["invocations"] = [_truncation_note(dropped, len(defects))]
     return {"$schema": SARIF_SCHEMA_URI, "version": "2.1.0", "runs": [run]}
 
 
@@ -140,15 +143,16 @@ def _pascal(rule_id: str) -> str:
 
 
 def _result(
-    report: ValidationReport, finding: Finding, rule_index: int, pr_mode: bool
+    report: ValidationReport, defect: Occurrence, rule_index: int, pr_mode: bool
 ) -> dict[str, Any]:
+    finding = defect.finding
     environments = {env.name: env for env in report.environments}
-    fingerprint = finding.fingerprint
+    fingerprint = defect.fingerprint
     result: dict[str, Any] = {
         "ruleId": finding.rule_id,
         "ruleIndex": rule_index,
         "level": _LEVELS[finding.severity],
-        "message": {"text": message_with_context(finding)},
+        "message": {"text": _message(defect)},
         "locations": [_location(finding, environments)],
         # Our fingerprint does not move with lines; GitHub reads only primaryLocationLineHash.
         "partialFingerprints": {
@@ -157,15 +161,27 @@ def _result(
         },
         "properties": {"category": finding.category.value},
     }
+    if defect.environments:
+        result["properties"]["environments"] = list(defect.environments)
     if finding.environment:
         result["properties"]["environment"] = finding.environment
     if pr_mode:
-        result["baselineState"] = "new" if report.is_new(finding) else "unchanged"
+        new = any(report.is_new(f) for f in defect.findings)
+        result["baselineState"] = "new" if new else "unchanged"
     if finding.resource:
         result["properties"]["resource"] = finding.resource.to_json()
     if finding.path:
         result["properties"]["path"] = finding.path
+    if finding.unit:
+        result["properties"]["unit"] = finding.unit
     return result
+
+
+def _message(defect: Occurrence) -> str:
+    if len(defect.environments) <= 1:
+        return message_with_context(defect.finding)
+    single = dataclasses.replace(defect.finding, environment=None)
+    return f"{message_with_context(single)} [environments: {', '.join(defect.environments)}]"
 
 
 def _location(finding: Finding, environments: dict[str, RenderedEnvironment]) -> dict[str, Any]:
