@@ -14,6 +14,7 @@ def test_report_writes_every_file_and_a_trend(demo_repo: Path, run_cli: RunCli, 
     assert result.code == 0, result.stderr
     names = sorted(p.name for p in first.iterdir())
     assert names == [
+        ".gitignore",
         "policyreport-dev.yaml",
         "policyreport-prod.yaml",
         "policyreport-staging.yaml",

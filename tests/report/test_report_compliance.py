@@ -57,6 +57,7 @@ def document(out: Path) -> dict[str, Any]:
 
 def test_all_files_are_written(out: Path) -> None:
     assert sorted(p.name for p in out.iterdir()) == [
+        ".gitignore",
         "policyreport-dev.yaml",
         "policyreport-prod.yaml",
         "report.html",
@@ -74,7 +75,7 @@ def test_pass_rate_per_environment_and_control(out: Path) -> None:
         "category": "policy",
         "checked": 3,
         "failing": 2,
-        "passRate": 0.3333,
+        "passRate": 0.333333,
         "findings": 2,
         "severity": "warning",
         "status": "warn",
@@ -82,7 +83,7 @@ def test_pass_rate_per_environment_and_control(out: Path) -> None:
     assert controls["require-probes"]["passRate"] == 1.0  # known, evaluated, clean
     assert controls["secret-plaintext"]["status"] == "fail"
     assert prod["passRate"] == 0.0  # all three prod resources have a finding
-    assert doc["summary"]["passRate"] == round(2 / 6, 4)
+    assert doc["summary"]["passRate"] == round(2 / 6, 6)
     assert doc["summary"]["findings"] == {"error": 2, "warning": 4, "info": 0}
     assert [f["ruleId"] for f in doc["repositoryFindings"]] == ["sops-unencrypted-value"]
 
@@ -118,7 +119,7 @@ def test_trend_against_the_previous_report(out: Path, tmp_path: Path) -> None:
     write_compliance_report(sample_report(), later, previous=previous, now=NOW)
     trend = document(later)["trend"]
     assert trend["previousGeneratedAt"] == "2026-03-01T06:17:00+00:00"
-    assert trend["passRate"] == {"previous": 0.5, "current": 0.3333, "delta": -0.1667}
+    assert trend["passRate"] == {"previous": 0.5, "current": 0.333333, "delta": -0.1667}
     assert trend["findings"]["error"] == {"previous": 5, "current": 2, "delta": -3}
     assert (trend["newFindings"], trend["resolvedFindings"]) == (1, 1)
     assert "Trend" in (later / "report.md").read_text()
@@ -185,3 +186,42 @@ def test_controls_summed_over_environments(out: Path) -> None:
     assert (latest["checked"], latest["failing"], latest["passRate"]) == (6, 3, 0.5)
     assert controls["schema-invalid"]["category"] == "schema"
     assert controls["schema-invalid"]["passRate"] == 1.0
+
+
+def test_html_opens_on_what_needs_action_and_collapses_the_passing_detail(out: Path) -> None:
+    html = (out / "report.html").read_text()
+    verdict, action = html.index('id="verdict"'), html.index('id="action"')
+    findings, details = html.index('<table id="findings">'), html.index("<details")
+    assert verdict < action < findings < details
+    assert "✗ Not compliant" in html
+    failing = html[html.index('<table id="failing-controls">') :]
+    failing = failing[: failing.index("</table>")]
+    assert "disallow-privileged-containers" in failing
+    assert "require-probes" not in failing  # passing controls are in the collapsed detail
+    assert "<details open><summary><h2>Environments" in html  # something failed there
+    assert "<details><summary><h2>Exceptions" in html
+
+
+def test_a_control_that_failed_once_is_never_shown_as_100_percent() -> None:
+    from validator.report.compliance import percent
+
+    assert percent(2999 / 3000) == "99.9%"
+    assert percent(1.0) == "100.0%"
+    assert percent(None) == "n/a"
+
+
+def test_trend_chart_over_the_reports_history(out: Path, tmp_path: Path) -> None:
+    first = load_previous(out / "report.json")
+    assert 'id="trend-chart"' not in (out / "report.html").read_text()  # one point: no trend
+    second_dir, third_dir = tmp_path / "second", tmp_path / "third"
+    write_compliance_report(sample_report(), second_dir, previous=first, now=NOW)
+    second = load_previous(second_dir / "report.json")
+    write_compliance_report(sample_report(), third_dir, previous=second, now=NOW)
+    third = document(third_dir)
+    assert len(third["history"]) == 3
+    html = (third_dir / "report.html").read_text()
+    assert html.count("<rect ") == 3 and "<polyline" in html
+
+
+def test_the_report_directory_ignores_itself(out: Path) -> None:
+    assert (out / ".gitignore").read_text().splitlines()[-1] == "*"

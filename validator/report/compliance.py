@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime
 import fnmatch
 import json
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -75,7 +76,38 @@ def compliance_document(
         "fingerprints": sorted({f.fingerprint for f in report.findings}),
     }
     document["trend"] = trend(document, previous) if previous is not None else None
+    document["history"] = history(document, previous)
     return document
+
+
+HISTORY_POINTS = 52  # a year of weekly reports in the trend chart
+
+
+def history(current: Mapping[str, Any], previous: Mapping[str, Any] | None) -> list[Any]:
+    """The summary of every earlier report (carried from report to report) and this one."""
+    earlier = [p for p in (previous or {}).get("history") or [] if isinstance(p, dict)]
+    if previous is not None and not earlier and isinstance(previous.get("summary"), dict):
+        earlier = [_point(previous)]  # a report written before reports carried a history
+    return [*earlier, _point(current)][-HISTORY_POINTS:]
+
+
+def _point(document: Mapping[str, Any]) -> dict[str, Any]:
+    summary = document.get("summary") or {}
+    findings = summary.get("findings") or {}
+    return {
+        "generatedAt": document.get("generatedAt"),
+        "passRate": summary.get("passRate"),
+        "errors": findings.get("error"),
+        "warnings": findings.get("warning"),
+    }
+
+
+def percent(rate: float | None) -> str:
+    """A pass rate for people: 100% only when nothing failed (99.97% is shown as 99.9%)."""
+    if rate is None:
+        return "n/a"
+    shown = math.floor(rate * 1000) / 10
+    return f"{shown:.1f}%"
 
 
 def load_previous(path: Path) -> dict[str, Any]:
@@ -252,8 +284,9 @@ def _names(exception: Mapping[str, Any], env: str) -> bool:
     return any(fnmatch.fnmatchcase(env, pattern) for pattern in exception["environments"])
 
 
-def _rate(checked: int, failing: int) -> float:
-    return round((checked - failing) / checked, 4) if checked else 1.0
+def _rate(checked: int, failing: int) -> float | None:
+    """None when nothing was checked (a failed render is not a 100% pass)."""
+    return round((checked - failing) / checked, 6) if checked else None
 
 
 def _counts(findings: Iterable[Finding]) -> dict[str, int]:

@@ -10,6 +10,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from html import escape
 from typing import Any
 
+from validator.report.compliance import percent
+from validator.report.compliance_chart import trend_chart
+
 _CSS = """
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem;color:#1f2328}
 h1{font-size:1.6rem;margin:0 0 .2rem}h2{margin-top:2rem;border-bottom:1px solid #d0d7de}
@@ -24,12 +27,20 @@ th{background:#f6f8fa}td.num{text-align:right;font-variant-numeric:tabular-nums}
 .bar{background:#eaeef2;border-radius:3px;height:.6rem;width:8rem;display:inline-block}
 .bar span{background:#2da44e;border-radius:3px;height:100%;display:block}
 code{font-size:.9em}
+.verdict{font-size:1.2rem;font-weight:600;padding:.6rem 1rem;border-radius:6px}
+.verdict.pass{background:#dafbe1}.verdict.fail{background:#ffebe9}
+details>summary{cursor:pointer;list-style:revert}details>summary h2{display:inline;border:0}
+details{margin-top:1.2rem;border-top:1px solid #d0d7de;padding-top:.4rem}
+svg.chart{border:1px solid #d0d7de;border-radius:6px;background:#fff}
 """
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'none'; form-action 'none'"
 
 
 def render_html(document: Mapping[str, Any]) -> str:
+    """What needs action first (verdict, failing controls, findings), the passing detail
+    after it in collapsed sections."""
     summary = document["summary"]
+    environments = document["environments"]
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
@@ -40,28 +51,69 @@ def render_html(document: Mapping[str, Any]) -> str:
         "<h1>GitOps compliance report</h1>",
         f'<p class="meta">Generated {_e(document["generatedAt"])} by gitops-validator '
         f"{_e(document['tool']['version'])}</p>",
+        _verdict(summary),
         _cards(summary),
         _trend(document.get("trend")),
-        "<h2>Environments</h2>",
-        _table(
-            ["Environment", "Kubernetes", "Resources", "Pass rate", "Errors", "Warnings", "Status"],
-            [_environment_row(env) for env in document["environments"]],
-            table_id="environments",
-        ),
-    ]
-    for env in document["environments"]:
-        parts.append(f'<h2 id="env-{_e(env["name"])}">Controls: {_e(env["name"])}</h2>')
-        parts.append(_controls(env["controls"]))
-    parts += [
+        trend_chart(document.get("history") or []),
+        '<h2 id="action">Needs action</h2>',
+        _failing_controls(document["controls"]),
         "<h2>Findings</h2>",
         _findings(document),
-        "<h2>Exceptions</h2>",
-        _exceptions(document["exceptions"]),
-        "<h2>Secrets hygiene</h2>",
-        _secrets(document),
+        _details(
+            "Environments",
+            _table(
+                [
+                    "Environment",
+                    "Kubernetes",
+                    "Resources",
+                    "Pass rate",
+                    "Errors",
+                    "Warnings",
+                    "Status",
+                ],
+                [_environment_row(env) for env in environments],
+                table_id="environments",
+            ),
+            open_=any(env["status"] != "pass" for env in environments),
+        ),
+        *(
+            _details(
+                f"Controls: {env['name']}",
+                _controls(env["controls"]),
+                anchor=f"env-{env['name']}",
+            )
+            for env in environments
+        ),
+        _details("Exceptions", _exceptions(document["exceptions"])),
+        _details("Secrets hygiene", _secrets(document)),
         "</body></html>",
     ]
     return "\n".join(part for part in parts if part) + "\n"
+
+
+def _verdict(summary: Mapping[str, Any]) -> str:
+    findings = summary["findings"]
+    if summary["passed"]:
+        return '<p class="verdict pass" id="verdict">✓ Compliant: nothing blocks.</p>'
+    return (
+        '<p class="verdict fail" id="verdict">✗ Not compliant: '
+        f"{_e(findings['error'])} errors and {_e(findings['warning'])} warnings need action "
+        f"(fail on {_e(summary['failOn'])}).</p>"
+    )
+
+
+def _details(title: str, body: str, *, open_: bool = False, anchor: str = "") -> str:
+    attribute = f' id="{_e(anchor)}"' if anchor else ""
+    state = " open" if open_ else ""
+    return f"<details{attribute}{state}><summary><h2>{_e(title)}</h2></summary>{body}</details>"
+
+
+def _failing_controls(controls: Sequence[Mapping[str, Any]]) -> str:
+    failing = [c for c in controls if c["status"] != "pass"]
+    if not failing:
+        return '<p class="pass">Every control passes.</p>'
+    failing.sort(key=lambda c: (c["status"] != "fail", -c["failing"], c["id"]))
+    return _controls(failing, table_id="failing-controls")
 
 
 def _e(value: Any) -> str:
@@ -69,7 +121,7 @@ def _e(value: Any) -> str:
 
 
 def _percent(rate: float | None) -> str:
-    return "n/a" if rate is None else f"{rate * 100:.1f}%"
+    return percent(rate)
 
 
 def _bar(rate: float | None) -> str:
@@ -150,7 +202,7 @@ def _environment_row(env: Mapping[str, Any]) -> str:
     )
 
 
-def _controls(controls: Sequence[Mapping[str, Any]]) -> str:
+def _controls(controls: Sequence[Mapping[str, Any]], table_id: str = "") -> str:
     rows = (
         _cells(
             f"<code>{_e(c['id'])}</code>",
@@ -164,7 +216,7 @@ def _controls(controls: Sequence[Mapping[str, Any]]) -> str:
         for c in controls
     )
     headers = ["Control", "Category", "Pass rate", "Failing / checked", "Findings", "Status"]
-    return _table(headers, rows, empty="No controls evaluated")
+    return _table(headers, rows, table_id=table_id, empty="No controls evaluated")
 
 
 def _findings(document: Mapping[str, Any]) -> str:

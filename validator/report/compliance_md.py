@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from validator.report.compliance import percent
 from validator.report.markdown_writer import escape
 
 
@@ -63,7 +64,7 @@ def render_markdown(document: Mapping[str, Any]) -> str:
 
 
 def _percent(rate: float | None) -> str:
-    return "n/a" if rate is None else f"{rate * 100:.1f}%"
+    return percent(rate)
 
 
 def _table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:

@@ -36,6 +36,9 @@ def write_compliance_report(
         "report.json": json.dumps(document, indent=2) + "\n",
         "report.html": render_html(document),
         "report.md": render_markdown(document),
+        # The directory ignores itself: a report written inside a repository is never
+        # committed by accident (like pytest's and ruff's cache directories).
+        ".gitignore": "# written by gitops-validator report\n*\n",
     }
     control_ids = [c["id"] for c in document["controls"]]
     categories = {c["id"]: c["category"] for c in document["controls"]}
