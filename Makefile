@@ -37,8 +37,10 @@ pytest: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
 
+# The demo's compliance report and a screenshot of its HTML (needs Debian's chromium).
 report: $(STAMP)
 	$(BIN)/gitops-validator report --output compliance-report
+	$(BIN)/python tools/report_screenshot.py compliance-report
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

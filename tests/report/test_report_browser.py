@@ -10,8 +10,12 @@ from pathlib import Path
 
 import pytest
 from report_helpers import sample_report
+from support import PROJECT_ROOT
 
 from validator.report import write_compliance_report
+
+
+ARTIFACTS = PROJECT_ROOT / ".test-artifacts"
 
 
 def chromium() -> str:
@@ -81,3 +85,6 @@ def test_report_screenshot_is_not_blank(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr[-2000:]
     # A blank 1280x1600 page compresses to a few kilobytes; tables and colour do not.
     assert shot.stat().st_size > 20_000
+    # Kept with the test artifacts (git-ignored), for a person to look at.
+    ARTIFACTS.mkdir(exist_ok=True)
+    shutil.copy2(shot, ARTIFACTS / "compliance-report.png")
