@@ -14,7 +14,6 @@ from support import PROJECT_ROOT
 
 from validator.report import write_compliance_report
 
-
 ARTIFACTS = PROJECT_ROOT / ".test-artifacts"
 
 
