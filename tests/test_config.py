@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from support import RunCli, three_environments
 
 from validator.config import Overrides, resolve_settings
@@ -145,3 +146,23 @@ def test_config_errors_list_every_allowed_value_and_suggest_the_key_meant(
         in result.stderr
     )
     assert '"none", "baseline", "restricted", "all"; did you mean \'restricted\'?' in result.stderr
+
+
+def test_vault_address_comes_from_vault_addr_when_the_file_has_none(make_repo) -> None:
+    from validator.config import Overrides, resolve_settings
+    from validator.model import ConfigError
+
+    repo = make_repo(
+        {"gitops-validator.yaml": "secrets:\n  vault: {kvMount: kv, auth: {method: token}}\n"}
+    )
+    settings = resolve_settings(repo, Overrides(), {"VAULT_ADDR": "https://vault.example.com"})
+    assert settings.secrets.vault is not None
+    assert settings.secrets.vault.address == "https://vault.example.com"
+    assert settings.secrets.vault.kv_mount == "kv"
+    with pytest.raises(ConfigError, match="VAULT_ADDR"):
+        resolve_settings(repo, Overrides(), {})
+    with pytest.raises(ConfigError, match="http"):
+        resolve_settings(repo, Overrides(), {"VAULT_ADDR": "vault:8200"})
+    pinned = make_repo({"gitops-validator.yaml": "secrets:\n  vault: {address: https://a.io}\n"})
+    from_file = resolve_settings(pinned, Overrides(), {"VAULT_ADDR": "https://b.io"})
+    assert from_file.secrets.vault is not None and from_file.secrets.vault.address == "https://a.io"

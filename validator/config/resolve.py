@@ -74,7 +74,11 @@ def resolve_settings(
         ),
         schema=_schema(raw.get("schema", {})),
         apply=_apply(raw.get("apply", {})),
-        secrets=_secrets(raw.get("secrets", {}), environ.get(ENV_PREFIX + "SECRETS_HASH_SALT")),
+        secrets=_secrets(
+            raw.get("secrets", {}),
+            environ.get(ENV_PREFIX + "SECRETS_HASH_SALT"),
+            environ.get("VAULT_ADDR", ""),
+        ),
         cache_dir=Path(layered.pick("cache_dir", "CACHE_DIR", None) or _default_cache_dir()),
         use_cache=not _flag(layered.pick("no_cache", "NO_CACHE", None), "NO_CACHE"),
         jobs=_jobs(layered.pick("jobs", "JOBS", None)),
@@ -154,8 +158,15 @@ def _apply(raw: Mapping[str, Any]) -> ApplySettings:
     )
 
 
-def _secrets(raw: Mapping[str, Any], hash_salt: str | None) -> SecretsSettings:
-    vault = raw.get("vault")
+def _secrets(raw: Mapping[str, Any], hash_salt: str | None, vault_addr: str) -> SecretsSettings:
+    """`secrets.vault.address` from the file, else `VAULT_ADDR` (the Vault CLI's variable)."""
+    vault = dict(raw.get("vault") or {})
+    if vault_addr and "address" not in vault:
+        if not vault_addr.startswith(("http://", "https://")):
+            raise ConfigError(f"VAULT_ADDR must be an http(s):// URL, got {vault_addr!r}")
+        vault["address"] = vault_addr
+    if vault and "address" not in vault:
+        raise ConfigError("secrets.vault has no address: set secrets.vault.address or VAULT_ADDR")
     providers = raw.get("allowedKeyProviders", {})
     return SecretsSettings(
         sops_config=raw.get("sopsConfig"),
