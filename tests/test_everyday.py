@@ -158,3 +158,23 @@ def test_watch_revalidates_only_the_environment_a_saved_file_affects(tmp_path: P
         worker.join(10)
     assert calls[0] == ()
     assert calls[1] == ("prod",)
+
+
+def test_policy_list_says_which_environments_each_policy_is_in_force_for(
+    make_repo, run_cli: RunCli
+) -> None:
+    files = three_environments()
+    files["gitops-validator.yaml"] = (
+        "policies: {builtin: baseline}\n"
+        "environments:\n"
+        "  dev: {path: overlays/dev}\n"
+        "  prod: {path: overlays/prod, policyProfile: restricted}\n"
+    )
+    listed = run_cli("policy", "list", cwd=make_repo(files))
+    assert listed.code == 0, listed.stderr
+    header, *rows = listed.stdout.splitlines()
+    assert header.split()[:5] == ["POLICY", "PROFILE", "LEVEL", "IN", "FORCE"]
+    by_name = {row.split()[0]: row.split() for row in rows if not row.startswith(" ")}
+    assert by_name["disallow-privileged-containers"][3] == "all"  # baseline ⊂ restricted
+    assert by_name["require-run-as-non-root"][3] == "prod"  # restricted only
+    assert by_name["disallow-latest-tag"][3] == "-"  # best practice: profile all only

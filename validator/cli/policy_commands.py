@@ -50,14 +50,38 @@ def _test(settings: Settings, args: argparse.Namespace) -> ExitCode:
 def _list(settings: Settings, args: argparse.Namespace) -> ExitCode:
     repository = _repository_policies(settings)
     infos = policy.list_policies(repository)
-    width = max((len(info.name) for info in infos), default=0)
+    in_force = _in_force(settings, [info.name for info in infos])
+    width = max((len(info.name) for info in infos), default=len("POLICY"))
+    envs_width = max(len(text) for text in [*in_force.values(), "IN FORCE FOR"])
+    print(
+        f"{'POLICY':<{width}}  {'PROFILE':<13} {'LEVEL':<7}  {'IN FORCE FOR':<{envs_width}}  TITLE"
+    )
     for info in infos:
-        print(f"{info.name:<{width}}  {info.profile:<13} {info.severity:<7}  {info.title}")
+        where = in_force.get(info.name, "-")
+        print(
+            f"{info.name:<{width}}  {info.profile:<13} {info.severity:<7}  "
+            f"{where:<{envs_width}}  {info.title}"
+        )
         for skipped in info.skipped:
             print(f"{'':<{width}}  skipped: {skipped}")
     for problem in repository.problems if repository else []:
         print(f"not run: {problem}")
     return ExitCode.OK
+
+
+def _in_force(settings: Settings, names: list[str]) -> dict[str, str]:
+    """Per policy, the environments it is in force for ("all", a list, or "-" for none)."""
+    environments = [env.name for env in settings.environments]
+    if not environments:
+        return {}
+    engine = policy.PolicyEngine.load(settings)
+    family = {p.name for p in engine.user.family_policies}
+    by_env = {env: {p.name for p in engine.policies_for(env)} | family for env in environments}
+    shown = {}
+    for name in names:
+        found = [env for env in environments if name in by_env[env]]
+        shown[name] = "all" if len(found) == len(environments) else ", ".join(found) or "-"
+    return shown
 
 
 def _explain(settings: Settings, args: argparse.Namespace) -> ExitCode:
