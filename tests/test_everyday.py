@@ -178,3 +178,17 @@ def test_policy_list_says_which_environments_each_policy_is_in_force_for(
     assert by_name["disallow-privileged-containers"][3] == "all"  # baseline ⊂ restricted
     assert by_name["require-run-as-non-root"][3] == "prod"  # restricted only
     assert by_name["disallow-latest-tag"][3] == "-"  # best practice: profile all only
+
+
+def test_monorepo_paths_in_annotations_and_sarif_are_relative_to_the_checkout(
+    make_repo, run_cli: RunCli
+) -> None:
+    files = {f"deploy/{name}": text for name, text in _base_defect_repo().items()}
+    checkout = make_repo(files)
+    project = checkout / "deploy"
+    annotations = run_cli("validate", "--format", "github", cwd=project).stdout
+    assert "file=deploy/overlays/base/deployment.yaml,line=19" in annotations
+    sarif = run_cli("validate", "--format", "sarif", cwd=project).stdout
+    assert '"uri": "deploy/overlays/base/deployment.yaml"' in sarif
+    text = run_cli("validate", cwd=project).stdout  # people run it where the config is
+    assert "\noverlays/base/deployment.yaml:19:13: error" in text

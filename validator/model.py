@@ -245,6 +245,9 @@ class ValidationReport:
     checks: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     timings: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
     rule_docs: Mapping[str, RuleDoc] = field(default_factory=dict)
+    # Where the repository root sits inside the git checkout ("deploy/" in a monorepo whose
+    # config is in deploy/): code scanning and annotations need checkout-relative paths.
+    checkout_prefix: str = ""
 
     def is_new(self, finding: Finding) -> bool:
         return finding.fingerprint not in self.base_fingerprints

@@ -130,7 +130,18 @@ def validate(settings: Settings, request: ValidateRequest = ValidateRequest()) -
         checks=checked.checks,
         timings=checked.timings,
         rule_docs=checked.rule_docs,
+        checkout_prefix=checkout_prefix(settings.repo_root),
     )
+
+
+def checkout_prefix(repo_root: Path) -> str:
+    """The repository root's path inside its git checkout, with a trailing slash ("" at the
+    top): the config of a monorepo may sit in a sub-directory."""
+    for directory in (repo_root, *repo_root.parents):
+        if (directory / ".git").exists():
+            relative = repo_root.relative_to(directory).as_posix()
+            return "" if relative == "." else relative + "/"
+    return ""
 
 
 @dataclass(slots=True)

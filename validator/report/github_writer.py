@@ -32,12 +32,14 @@ def escape_property(text: str) -> str:
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def annotation(finding: Finding, environments: Sequence[str] = ()) -> str:
-    """One workflow command; `environments` names every environment that found the defect."""
+def annotation(finding: Finding, environments: Sequence[str] = (), prefix: str = "") -> str:
+    """One workflow command; `environments` names every environment that found the defect;
+    `prefix` makes the file relative to the checkout (GitHub places annotations by it)."""
     properties: list[tuple[str, str]] = []
     if finding.location:
         loc = finding.location
-        properties += [("file", loc.file), ("line", str(loc.line)), ("col", str(loc.column))]
+        file = prefix + loc.file
+        properties += [("file", file), ("line", str(loc.line)), ("col", str(loc.column))]
     names = list(environments) or ([finding.environment] if finding.environment else [])
     title = finding.rule_id + (f" ({', '.join(names)})" if names else "")
     properties.append(("title", title))
@@ -59,7 +61,8 @@ def write_github(
     """Annotations to `stream`; the summary to `summary_path`, else `$GITHUB_STEP_SUMMARY`."""
     defects = sorted(occurrences(report.findings), key=lambda d: -d.finding.severity.rank)
     for defect in defects:
-        stream.write(annotation(defect.finding, defect.environments) + "\n")
+        line = annotation(defect.finding, defect.environments, report.checkout_prefix)
+        stream.write(line + "\n")
     stream.write(_closing(report, len(defects)) + "\n")
     target = summary_path or _summary_from_environment()
     if target is not None:

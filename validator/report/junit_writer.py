@@ -146,7 +146,7 @@ def _outcome(case: ET.Element, findings: Sequence[Finding], report: ValidationRe
         return
     first = findings[0]
     if first.location:  # non-standard, but read by several reporters
-        case.set("file", first.location.file)
+        case.set("file", report.checkout_prefix + first.location.file)
         case.set("line", str(first.location.line))
     quiet = [f for f in findings if not _blocks(f, report)]
     if quiet:

@@ -153,7 +153,7 @@ def _result(
         "ruleIndex": rule_index,
         "level": _LEVELS[finding.severity],
         "message": {"text": _message(defect)},
-        "locations": [_location(finding, environments)],
+        "locations": [_location(finding, environments, report.checkout_prefix)],
         # Our fingerprint does not move with lines; GitHub reads only primaryLocationLineHash.
         "partialFingerprints": {
             "primaryLocationLineHash": fingerprint,
@@ -184,11 +184,15 @@ def _message(defect: Occurrence) -> str:
     return f"{message_with_context(single)} [environments: {', '.join(defect.environments)}]"
 
 
-def _location(finding: Finding, environments: dict[str, RenderedEnvironment]) -> dict[str, Any]:
+def _location(
+    finding: Finding, environments: dict[str, RenderedEnvironment], prefix: str
+) -> dict[str, Any]:
+    """`prefix`: the repository root inside the checkout, so code scanning finds the file."""
     if finding.location:
         uri, line, column = finding.location.file, finding.location.line, finding.location.column
     else:
         uri, line, column = _fallback_file(finding, environments), 1, 1
+    uri = prefix + uri
     return {
         "physicalLocation": {
             "artifactLocation": {"uri": uri},
