@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from validator.model import EnvironmentSpec, Resource, SourceLocation
-from validator.render.flux.values_origin import helm_value_location
+from validator.render.flux.values_origin import helm_value_by_suffix, helm_value_location
 from validator.render.setters import find_setter
 from validator.render.yamlnodes import LocatedMap, Segment, document_at, parse_pointer, walk
 
@@ -38,6 +38,8 @@ class SourceMap:
         segments = parse_pointer(pointer)
         found = self._in_document(origin, resource, segments) or origin
         release = self._releases.get(resource.unit or "")
+        if release is not None and origin == release.origin:  # a fetched chart's object
+            return helm_value_by_suffix(self._repo, segments, release) or found
         if release is not None:
             return helm_value_location(self._repo, found, segments, release) or found
         return found

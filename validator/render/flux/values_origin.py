@@ -70,3 +70,21 @@ def _consumed(segments: list[Segment], key: str) -> int | None:
         if segments[index] == key:
             return index + 1
     return None
+
+
+def helm_value_by_suffix(
+    repo: Path, segments: list[Segment], release: Resource
+) -> SourceLocation | None:
+    """For a fetched chart (no template in this repository to read): the longest tail of the
+    finding's path that the HelmRelease's `values` holds, e.g. `securityContext/privileged`."""
+    if release.origin is None:
+        return None
+    document, offset = document_at(repo / release.origin.file, release.origin.line)
+    if not isinstance(document, LocatedMap):
+        return None
+    keys = [s for s in segments if isinstance(s, str)]
+    for length in range(len(keys), 0, -1):
+        found = walk(document, ["spec", "values", *keys[-length:]], release.body)
+        if found is not None and found[2]:
+            return SourceLocation(release.origin.file, found[0] + offset, found[1])
+    return None
