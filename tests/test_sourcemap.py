@@ -35,6 +35,9 @@ class ReportPathsStage:
     def __init__(self, settings: Settings) -> None:
         pass
 
+    def checks(self, environment: str) -> tuple[str, ...]:
+        return ("test-path",)
+
     def check_repository(self, files: object) -> list[Finding]:
         return []
 
