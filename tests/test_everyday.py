@@ -3,12 +3,15 @@ loose manifests, bundles refused with reasons, and --watch."""
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from pathlib import Path
 
+import pytest
 from support import RunCli, deployment, three_environments
 
+from validator.apply.kube import ClusterUnreachableError, KubeClient
 from validator.cli.watch import watch
 from validator.model import RenderedEnvironment, ValidationReport
 
@@ -192,3 +195,25 @@ def test_monorepo_paths_in_annotations_and_sarif_are_relative_to_the_checkout(
     assert '"uri": "deploy/overlays/base/deployment.yaml"' in sarif
     text = run_cli("validate", cwd=project).stdout  # people run it where the config is
     assert "\noverlays/base/deployment.yaml:19:13: error" in text
+
+
+def test_an_unreachable_cluster_is_named_with_its_url_and_the_reason(tmp_path: Path) -> None:
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text(
+        "apiVersion: v1\nkind: Config\ncurrent-context: c\n"
+        f"clusters: [{{name: c, cluster: {{server: 'http://127.0.0.1:{port}'}}}}]\n"
+        "users: [{name: u, user: {token: not-a-real-token}}]\n"
+        "contexts: [{name: c, context: {cluster: c, user: u}}]\n"
+    )
+    with (
+        KubeClient.from_kubeconfig(kubeconfig) as client,
+        pytest.raises(ClusterUnreachableError) as raised,
+    ):
+        client.ping()
+    message = str(raised.value)
+    assert f"cannot reach the cluster at http://127.0.0.1:{port}" in message
+    assert "connection refused" in message
+    assert "not-a-real-token" not in message

@@ -107,6 +107,12 @@ class KubeClient:
         self._api.close()
         self._api.rest_client.pool_manager.clear()
 
+    def _server(self) -> str:
+        """The API server's URL without any user:password part."""
+        host = str(getattr(self._api.configuration, "host", "") or "?")
+        scheme, _, rest = host.partition("://")
+        return f"{scheme}://{rest.rpartition('@')[2]}" if rest else host
+
     def ping(self) -> None:
         """Ask the cluster who it is before anything is decrypted: unreachable or refused
         (401/403) is ClusterUnreachableError, so no secret is resolved for a dead cluster."""
@@ -214,13 +220,33 @@ class KubeClient:
             response = self._api.call_api(*request, _request_timeout=REQUEST_TIMEOUT_SECONDS)
             raw = response.read()
         except Exception as error:  # urllib3 raises many types; none may escape unclassified
-            raise ClusterUnreachableError(f"{method} {path}: {type(error).__name__}") from None
+            raise ClusterUnreachableError(
+                f"cannot reach the cluster at {self._server()} ({method} {path}: "
+                f"{_connection_problem(error)})"
+            ) from None
         parsed = _json_object(raw)
         if not 200 <= response.status <= 299:
             detail = str(parsed.get("message") or "")
             reason = str(parsed.get("reason") or response.reason or "")
             raise KubeApiError(method, path, response.status, reason, detail)
         return parsed
+
+
+def _connection_problem(error: Exception) -> str:
+    """What went wrong, in words, from urllib3's wrapped errors (never their full text, which
+    may quote a request)."""
+    reason = getattr(error, "reason", None) or error
+    name = type(reason).__name__
+    text = str(reason).lower()
+    if "refused" in text:
+        return "connection refused"
+    if "name or service not known" in text or "nodename nor servname" in text:
+        return "host name not resolved"
+    if "timed out" in text or "timeout" in name.lower():
+        return "timed out"
+    if "ssl" in name.lower() or "certificate" in text:
+        return "TLS handshake failed (certificate or protocol)"
+    return name
 
 
 def _json_object(raw: bytes | None) -> dict[str, Any]:
