@@ -13,7 +13,7 @@ from typing import TextIO
 
 from validator.model import Finding, Severity, ValidationReport
 from validator.report.budget import Block, Measure, assemble
-from validator.report.describe import one_line, resource_label, where
+from validator.report.describe import Occurrence, occurrences, one_line, resource_label, where
 
 MARKER = "<!-- gitops-validator -->"
 COMMENT_LIMIT = 65_536  # characters GitHub accepts in an issue or pull-request comment body
@@ -139,23 +139,32 @@ def _header(report: ValidationReport, new: Sequence[Finding] | None) -> Block:
 def _finding_blocks(
     title: str, findings: Sequence[Finding], order: Sequence[str], open_details: bool
 ) -> list[Block]:
-    """One collapsible table per environment, in the report's order; file findings last."""
+    """One collapsible table per environment (or set of environments that share a defect,
+    such as a base file every overlay reads), in the report's order; file findings last."""
     if not findings:
         return []
-    blocks = [Block(head=[f"### {title} ({len(findings)})", ""])]
-    groups = _group_by_env(findings)
+    defects = occurrences(findings)
+    blocks = [Block(head=[f"### {title} ({len(defects)})", ""])]
     rank = {name: i for i, name in enumerate(order)}
-    for env in sorted(groups, key=lambda name: (name == "", rank.get(name, len(rank)), name)):
-        group = groups[env]
-        label = html_text(env) if env else "repository files"
+    groups: dict[tuple[str, ...], list[Occurrence]] = {}
+    for defect in defects:
+        envs = tuple(sorted(defect.environments, key=lambda e: (rank.get(e, len(rank)), e)))
+        groups.setdefault(envs, []).append(defect)
+
+    def position(envs: tuple[str, ...]) -> tuple[bool, int, int, tuple[str, ...]]:
+        return (not envs, min((rank.get(e, len(rank)) for e in envs), default=0), -len(envs), envs)
+
+    for envs in sorted(groups, key=position):
+        group = groups[envs]
+        label = html_text(", ".join(envs)) if envs else "repository files"
         counts = ", ".join(
-            _count(n, s) for s in Severity if (n := sum(f.severity is s for f in group))
+            _count(n, s) for s in Severity if (n := sum(d.finding.severity is s for d in group))
         )
         summary = f"<details{' open' if open_details else ''}><summary><b>{label}</b>: {counts}"
         blocks.append(
             Block(
                 head=[summary + "</summary>", "", *_FINDING_TABLE],
-                items=[[_row(f)] for f in _ordered(group)],
+                items=[[_row(d.finding, shared=len(envs) > 1)] for d in _ordered(group)],
                 tail=["", "</details>", ""],
                 unit="finding",
             )
@@ -168,12 +177,15 @@ def _count(number: int, severity: Severity) -> str:
     return f"{number} {severity.value}{'s' if plural else ''}"
 
 
-def _row(finding: Finding) -> str:
+def _row(finding: Finding, *, shared: bool = False) -> str:
+    """`shared`: found in several environments, whose namespaces may differ: kind and name."""
     source = where(finding)
+    ref = finding.resource
+    label = f"{ref.kind} {ref.name}" if shared and ref else resource_label(ref)
     cells = [
         _ICONS[finding.severity],
         _code(finding.rule_id),
-        escape(resource_label(finding.resource)) or "—",
+        escape(label) or "—",
         _code(source) if source else "—",
         escape(finding.message)
         + (f" <sub>{escape(finding.path)}</sub>" if finding.path else "")
@@ -187,8 +199,15 @@ def _code(text: str) -> str:
     return f"`{text}`" if not re.search(r"[`|\n]", text) else escape(text)
 
 
-def _ordered(findings: Iterable[Finding]) -> list[Finding]:
-    return sorted(findings, key=lambda f: (-f.severity.rank, f.rule_id, resource_label(f.resource)))
+def _ordered(defects: Iterable[Occurrence]) -> list[Occurrence]:
+    return sorted(
+        defects,
+        key=lambda d: (
+            -d.finding.severity.rank,
+            d.finding.rule_id,
+            resource_label(d.finding.resource),
+        ),
+    )
 
 
 def _group_by_env(findings: Iterable[Finding]) -> dict[str, list[Finding]]:
