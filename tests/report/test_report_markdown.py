@@ -27,7 +27,7 @@ def test_marker_verdict_and_summary_table() -> None:
     text = comment(sample_report())
     assert text.splitlines()[0] == "<!-- gitops-validator -->"
     assert "## ❌ gitops-validator failed" in text
-    assert "2 errors, 4 warnings, 0 info (fail on: error)" in text
+    assert "2 errors, 3 warnings, 0 info (fail on: error)" in text  # each defect once
     assert "| dev | 3 | 0 | 1 | 0 |" in text
     assert "| prod | 3 | 2 | 2 | 0 |" in text
     # The latest-tag defect of a base file is one row for dev and prod, before prod's own.

@@ -112,7 +112,9 @@ def html_text(text: str) -> str:
 
 
 def _header(report: ValidationReport, new: Sequence[Finding] | None) -> Block:
-    counts = report.counts()
+    # Each defect counted once, like the findings below (the table counts per environment).
+    defects = [d.finding for d in occurrences(report.findings)]
+    counts = {s.value: sum(f.severity is s for f in defects) for s in Severity}
     verdict = "✅ gitops-validator passed" if report.passed else "❌ gitops-validator failed"
     totals = ", ".join(_count(counts[s.value], s) for s in Severity)
     lines = [MARKER, f"## {verdict}", "", f"{totals} (fail on: {report.fail_on})", ""]
