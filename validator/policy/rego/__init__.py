@@ -1,0 +1,1 @@
+"""Rego through regorus, shared by the conftest and Gatekeeper families."""
