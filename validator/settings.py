@@ -41,6 +41,10 @@ class PolicySettings:
     builtin: str = "baseline"
     paths: tuple[str, ...] = ()
     exceptions: str | None = None
+    conftest_namespaces: tuple[str, ...] = ("main",)  # Rego packages read, glob patterns
+    conftest_combine: bool = False  # one input holding every object of an environment
+    gatekeeper_excluded_namespaces: tuple[str, ...] = ()  # like a Gatekeeper Config
+    gatekeeper_prefer_rego: bool = False  # run a template's Rego even when it has CEL
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,7 +30,8 @@ def _test(settings: Settings, args: argparse.Namespace) -> ExitCode:
         paths = [Path(p) for p in args.paths]
     else:
         paths = [policy.builtin_dir(), *(settings.repo_root / p for p in settings.policies.paths)]
-    report = policy.run_policy_tests(paths)
+    engine = args.gatekeeper_engine or ("rego" if settings.policies.gatekeeper_prefer_rego else "")
+    report = policy.run_policy_tests(paths, prefer_rego=engine == "rego")
     for result in report.results:
         if args.verbose_results or not result.ok:
             verdict = "pass" if result.ok else "FAIL"
@@ -110,6 +111,11 @@ def add_policy_parser(sub: SubParsers) -> None:
     test.add_argument("paths", nargs="*", help="files or directories (default: built-in + config)")
     test.add_argument(
         "--show-passes", dest="verbose_results", action="store_true", help="list passes too"
+    )
+    test.add_argument(
+        "--gatekeeper-engine",
+        choices=("cel", "rego"),
+        help="engine for ConstraintTemplates with both (default cel, as gator)",
     )
     add_command(
         commands,

@@ -71,6 +71,7 @@ def resolve_settings(
             builtin=_choice(builtin or "baseline", _PROFILES, "policy profile"),
             paths=tuple(policies.get("paths", ())),
             exceptions=policies.get("exceptions"),
+            **_rego_families(policies),
         ),
         schema=_schema(raw.get("schema", {})),
         apply=_apply(raw.get("apply", {})),
@@ -140,6 +141,16 @@ def _environment(name: str, spec: Mapping[str, Any], default_version: str) -> En
         else None,
         policy_profile=spec.get("policyProfile"),
     )
+
+
+def _rego_families(policies: Mapping[str, Any]) -> dict[str, Any]:
+    conftest, gatekeeper = policies.get("conftest", {}), policies.get("gatekeeper", {})
+    return {
+        "conftest_namespaces": tuple(conftest.get("namespaces") or ("main",)),
+        "conftest_combine": bool(conftest.get("combine", False)),
+        "gatekeeper_excluded_namespaces": tuple(gatekeeper.get("excludedNamespaces") or ()),
+        "gatekeeper_prefer_rego": gatekeeper.get("engine") == "rego",
+    }
 
 
 def _schema(raw: Mapping[str, Any]) -> SchemaSettings:

@@ -21,6 +21,7 @@ from validator.policy.fastpath import FastPath
 from validator.policy.k8s_library_net import authorizer_value
 from validator.policy.library import load_builtin, profile_policies
 from validator.policy.loader import PolicySet, load_policy_files
+from validator.policy.rego_families import RegoFamily, family_findings, load_rego_families
 
 PolicyOutcome = tuple[str, Resource, Outcome]
 _PASS, _SKIP = Outcome("pass"), Outcome("skip")
@@ -37,8 +38,10 @@ class PolicyEngine:
         exceptions: ExceptionSet | None = None,
         offline: Offline | None = None,
         family_extras: Mapping[str, Any] | None = None,
+        families: Sequence[RegoFamily] = (),
     ) -> None:
         self.builtin, self.user = builtin, user
+        self.families = tuple(families)  # Gatekeeper and conftest (rego_families.py)
         self.default_profile = default_profile
         self.env_profiles = dict(env_profiles or {})
         self.exceptions = exceptions
@@ -71,6 +74,7 @@ class PolicyEngine:
             default_profile=profile or settings.policies.builtin,
             env_profiles={} if profile else env_profiles,
             exceptions=exceptions,
+            families=load_rego_families(settings),
         )
 
     def policies_for(self, environment: str) -> list[Policy]:
@@ -176,6 +180,7 @@ class PolicyEngine:
             ]:
                 if outcome.findings and not self._excepted(name, resource, env, old_resources):
                     findings.extend(outcome.findings)
+        findings.extend(family_findings(self.families, env, old_resources, self.exceptions))
         return findings
 
     def exception_findings(self) -> list[Finding]:

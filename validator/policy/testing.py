@@ -47,9 +47,14 @@ class TestReport:
         return [r for r in self.results if not r.ok]
 
 
-def run_policy_tests(paths: Iterable[Path]) -> TestReport:
-    """Run every PolicyTest / Kyverno Test manifest found in `paths` (files or directories)."""
+def run_policy_tests(paths: Iterable[Path], prefer_rego: bool = False) -> TestReport:
+    """Run every PolicyTest / Kyverno Test manifest, gator Suite and conftest test found in
+    `paths` (files or directories); `prefer_rego` runs Gatekeeper templates' Rego over CEL."""
+    # Imported here: the family test runners build on this module's CaseResult.
+    from validator.policy.family_tests import run_family_tests
+
     report = TestReport()
+    paths = list(paths)
     files = yaml_files(paths)
     cases: list[TestCase] = []
     ran_other = False
@@ -59,8 +64,13 @@ def run_policy_tests(paths: Iterable[Path]) -> TestReport:
         except PolicyError as error:
             report.errors.append(str(error))
         ran_other = _run_formats(file, report) or ran_other
-    if not cases and not report.errors and not ran_other:
-        report.errors.append("no test manifests (PolicyTest or kyverno Test) found")
+    family_results, family_errors, found = run_family_tests(paths, files, prefer_rego)
+    report.results.extend(family_results)
+    report.errors.extend(family_errors)
+    if not cases and not ran_other and not found and not report.errors:
+        report.errors.append(
+            "no test manifests (PolicyTest, kyverno Test, gator Suite or Rego test_ rules) found"
+        )
     for case in cases:
         try:
             report.results.extend(run_case(case))

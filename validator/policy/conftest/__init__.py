@@ -1,0 +1,1 @@
+"""conftest: Rego deny/violation/warn rules over rendered objects, conftest verify tests."""

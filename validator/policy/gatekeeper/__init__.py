@@ -1,0 +1,1 @@
+"""OPA Gatekeeper: ConstraintTemplates (Rego and CEL), constraints, gator suites."""
