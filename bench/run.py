@@ -126,6 +126,29 @@ def bench_policy(bodies: list[dict[str, Any]]) -> Row:
     return Row("policy stage: Deployments", len(bodies), seconds, _self_rss_mb(), note)
 
 
+def bench_policy_families(bodies: list[dict[str, Any]]) -> list[Row]:
+    """Gatekeeper (2 constraints; Rego, then the same templates' CEL) and conftest (2 rules)."""
+    from bench import policy_families
+
+    env = _environment("bench", bodies)
+    families = (
+        ("Gatekeeper Rego (regorus)", policy_families.gatekeeper(prefer_rego=True)),
+        ("Gatekeeper CEL", policy_families.gatekeeper(prefer_rego=False)),
+        ("conftest Rego (regorus)", policy_families.conftest()),
+    )
+    rows = []
+    for name, family in families:
+        family.evaluate(_environment("warmup", bodies[:10]))  # compile outside the clock
+
+        def run(family: Any = family) -> int:
+            return sum(len(outcome.findings) for outcome in family.evaluate(env))
+
+        seconds, findings = _timed(run, REPEAT)
+        note = f"x 2 rules, {findings} findings"
+        rows.append(Row(f"policy stage: {name}", len(bodies), seconds, _self_rss_mb(), note))
+    return rows
+
+
 def bench_kubernetes_validate(bodies: list[dict[str, Any]], ours: Row) -> Row:
     try:
         import kubernetes_validate  # type: ignore[import-untyped, unused-ignore]
@@ -286,6 +309,7 @@ def main(argv: list[str] | None = None) -> int:
     ours = bench_schema_deployments(bodies, validator)
     rows += [ours, bench_schema_corpus(args.envs, args.env_objects, validator)]
     rows.append(bench_policy(bodies))
+    rows += bench_policy_families(bodies)
     peers = bodies[: args.peer_objects]
     rows.append(bench_kubernetes_validate(peers, ours))
     with tempfile.TemporaryDirectory(prefix="gitops-bench-") as scratch:
