@@ -74,6 +74,15 @@ test_service_warns if {
         "metadata": {"name": "s"}, "spec": {"type": "NodePort"}}
 }
 
+test_parsed_yaml_warns if {
+    svc := parse_config("yaml", `{kind: Service, metadata: {name: p}, spec: {type: NodePort}}`)
+    warn["Service p uses NodePort"] with input as svc
+}
+
+test_other_parsers_are_errors if {
+    parse_config("hcl2", "a = 1")
+}
+
 test_wrong_on_purpose if {
     count(deny) == 5 with input as {"kind": "Service"}
 }
@@ -154,9 +163,10 @@ def test_combine_sees_the_whole_environment(make_repo: MakeRepo, run_cli: RunCli
     listed = kustomization.read_text().replace("service.yaml]", "service.yaml, service2.yaml]")
     kustomization.write_text(listed)
     findings = _findings(run_cli, repo)
-    assert [(f["ruleId"], f["message"], f["resource"]) for f in findings] == [
-        ("main/deny", "Services web and web-copy select the same pods", None)
+    assert [(f["ruleId"], f["message"], f["resource"], f["family"]) for f in findings] == [
+        ("main/deny", "Services web and web-copy select the same pods", None, "conftest")
     ]
+    assert findings[0]["location"] == {"file": "policies/unique.rego", "line": 4, "column": 1}
 
 
 def test_tool_exceptions_file_waives_conftest_rules(make_repo: MakeRepo, run_cli: RunCli) -> None:
@@ -179,8 +189,10 @@ def test_policy_test_runs_conftest_verify(make_repo: MakeRepo, run_cli: RunCli) 
     assert result.code == 1
     assert "pass  main/test_latest_denied" in result.stdout
     assert "pass  main/test_service_warns" in result.stdout
+    assert "pass  main/test_parsed_yaml_warns" in result.stdout
     assert "FAIL  main/test_wrong_on_purpose" in result.stdout
-    assert result.stdout.strip().endswith("2 passed, 1 failed, 0 errors")
+    assert "parser 'hcl2' is not supported (only yaml and json)" in result.stdout
+    assert result.stdout.strip().endswith("3 passed, 2 failed, 0 errors")
 
 
 def test_broken_rego_is_a_clear_error(make_repo: MakeRepo, run_cli: RunCli) -> None:

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from validator.model import Category, Finding, RenderedEnvironment, Resource, Severity
+from validator.model import (
+    Category,
+    Finding,
+    RenderedEnvironment,
+    Resource,
+    Severity,
+    SourceLocation,
+)
 from validator.policy.conftest.policy import Checked, ConftestPolicies, Result
 from validator.policy.errors import PolicyError
 from validator.policy.rego.engine import Module, detect_v0
@@ -64,8 +72,18 @@ class ConftestFamily:
         if self.combine:
             combined = [{"path": _path(r), "contents": dict(r.body)} for r in env.resources]
             checked = self.policies.check(combined)
-            return [Outcome(None, tuple(_findings(checked, env.name, None)))]
+            findings = [
+                dataclasses.replace(f, location=self._location(f.rule_id))
+                for f in _findings(checked, env.name, None)
+            ]
+            return [Outcome(None, tuple(findings))]
         return [self.evaluate_object(env, r) for r in env.resources]
+
+    def _location(self, rule_id: str) -> SourceLocation | None:
+        """Where an environment-wide finding points: the rule's definition."""
+        namespace, _, rule = rule_id.partition("/")
+        found = self.policies.engine.rule_location(namespace, rule)
+        return SourceLocation(found[0], found[1]) if found else None
 
     def evaluate_object(
         self,
@@ -88,6 +106,7 @@ def _findings(checked: Checked, environment: str, resource: Resource | None) -> 
         Finding(
             rule_id=error.split(":", 1)[0],
             category=Category.POLICY,
+            family=FAMILY,
             severity=Severity.ERROR,
             message=f"policy error (conftest): {error}",
             environment=environment,
@@ -103,6 +122,7 @@ def _finding(result: Result, environment: str, resource: Resource | None) -> Fin
     return Finding(
         rule_id=result.rule_id,
         category=Category.POLICY,
+        family=FAMILY,
         severity=severity,
         message=result.message,
         environment=environment,

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from validator.policy.conftest.builtins import extensions
 from validator.policy.conftest.family import read_modules, rego_files
 from validator.policy.errors import PolicyError
 from validator.policy.rego.engine import RegoEngine, RegoError
@@ -28,7 +29,7 @@ def rego_units(paths: Iterable[Path]) -> dict[Path, list[Path]]:
 def verify(directory: Path, files: list[Path]) -> tuple[list[CaseResult], list[str]]:
     """Results of the directory's test_ rules; errors when it has none or does not compile."""
     try:
-        engine = RegoEngine(read_modules(files))
+        engine = RegoEngine(read_modules(files), extensions=extensions(directory))
     except PolicyError as error:
         return [], [f"{directory}: {error}"]
     results = [

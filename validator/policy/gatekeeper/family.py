@@ -113,7 +113,14 @@ class GatekeeperFamily:
     def _environment(self, env: RenderedEnvironment) -> tuple[int, dict[str, Any], Any]:
         if self._prepared is None or self._prepared[0] != id(env):
             bodies = [r.body for r in env.resources]
-            self._prepared = (id(env), inventory(bodies), namespace_labels(bodies))
+            namespaces = namespace_labels(bodies)
+            # A namespace the environment does not render still exists in the cluster with its
+            # name label (as the CEL policies see it); gator suites know only their inventory.
+            for body in bodies:
+                name = str((body.get("metadata") or {}).get("namespace") or "")
+                if name and name not in namespaces:
+                    namespaces[name] = {"kubernetes.io/metadata.name": name}
+            self._prepared = (id(env), inventory(bodies), namespaces)
         return self._prepared
 
     def evaluate(
@@ -132,6 +139,7 @@ class GatekeeperFamily:
             Finding(
                 rule_id=f"{templates[c.kind].name}/{c.name}",
                 category=Category.POLICY,
+                family=FAMILY,
                 severity=Severity.ERROR,
                 message=f"policy error: the template cannot run: {broken[c.kind]}",
                 environment=environment,
@@ -166,6 +174,7 @@ def finding(result: Result, resource: Resource) -> Finding:
     return Finding(
         rule_id=f"{result.template.name}/{result.constraint.name}",
         category=Category.POLICY,
+        family=FAMILY,
         severity=result.severity,
         message=message,
         environment=resource.environment,

@@ -11,7 +11,7 @@ wheels are stale and cannot import library packages. See README "Policy families
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,9 +60,17 @@ def detect_v0(text: str) -> bool:
 class RegoEngine:
     """Compiled modules plus data; `evaluate` sets input and reads one rule or query."""
 
-    def __init__(self, modules: Iterable[Module], data: Mapping[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        modules: Iterable[Module],
+        data: Mapping[str, Any] | None = None,
+        extensions: Mapping[str, tuple[int, Callable[..., Any]]] | None = None,
+    ) -> None:
+        """`extensions`: Python functions callable from Rego, by name → (arity, function)."""
         self._engine = regorus.Engine()
         self._ast: list[Any] | None = None
+        for name, (arity, function) in (extensions or {}).items():
+            self._engine.add_extension(name, arity, function)
         for module in modules:
             self._engine.set_rego_v0(module.v0)
             try:
@@ -91,18 +99,27 @@ class RegoEngine:
 
     def rule_names(self, package: str) -> list[str]:
         """Names of the rules a package defines (from the parser's AST, nothing evaluated)."""
+        return list(dict.fromkeys(name for name, _, _ in self._rules(package)))
+
+    def rule_location(self, package: str, rule: str) -> tuple[str, int] | None:
+        """(module path, line) of the rule's first definition."""
+        return next(((f, line) for n, f, line in self._rules(package) if n == rule), None)
+
+    def _rules(self, package: str) -> list[tuple[str, str, int]]:
         if self._ast is None:
             self._ast = json.loads(self._engine.get_ast_as_json())
-        names: list[str] = []
+        found: list[tuple[str, str, int]] = []
         for module in self._ast or []:
             ast = module.get("ast") or {}
             if _ref_path((ast.get("package") or {}).get("refr")) != package:
                 continue
+            file = str((module.get("source") or {}).get("file") or "")
             for rule in ast.get("rules") or []:
                 name = _rule_name(rule)
-                if name and name not in names:
-                    names.append(name)
-        return names
+                if name:
+                    span = (rule.get("Spec") or {}).get("span") or {}
+                    found.append((name, file, int(span.get("line") or 1)))
+        return found
 
     def evaluate(self, rule: str, input_value: Any) -> Any:
         """The value of `data.<rule>` for this input; None when undefined."""
