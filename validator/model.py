@@ -154,6 +154,9 @@ class Finding:
     path: str | None = None  # JSON pointer into the rendered object
     location: SourceLocation | None = None
     unit: str | None = None  # "Kind/namespace/name" of the GitOps unit (see Resource.unit)
+    # Policy findings: the family that produced it (vap, kyverno, gatekeeper, conftest); with
+    # the ruleId (`<policy>` or `<policy>/<rule>`) it names family, policy and rule.
+    family: str | None = None
 
     @property
     def fingerprint(self) -> str:
@@ -184,9 +187,11 @@ class Finding:
             if location
             else None,
             unit=data.get("unit"),
+            family=data.get("family"),
         )
 
     def to_json(self) -> dict[str, Any]:
+        family = {"family": self.family} if self.family else {}  # only on policy findings
         return {
             "ruleId": self.rule_id,
             "category": self.category.value,
@@ -198,6 +203,7 @@ class Finding:
             "location": self.location.to_json() if self.location else None,
             "unit": self.unit,
             "fingerprint": self.fingerprint,
+            **family,
         }
 
 

@@ -80,6 +80,7 @@ def test_constraints_evaluate_with_actions_and_inventory(
         ("k8suniqueselector/unique-service-selector", "web", "info"),  # dryrun, data.inventory
         ("k8suniqueselector/unique-service-selector", "web-copy", "info"),
     ]
+    assert {f["family"] for f in findings} == {"gatekeeper"}
     labels = next(f for f in findings if f["ruleId"].startswith("k8srequiredlabels"))
     assert labels["message"] == "[cel] missing required label, requires all of: owner"  # CEL ran
     privileged = next(f for f in findings if f["ruleId"].startswith("k8snoprivileged"))
@@ -187,3 +188,40 @@ def test_template_that_cannot_run_offline_is_an_error(make_repo: MakeRepo, run_c
     assert "external_data" in external[0]["message"]
     assert external[0]["location"]["file"] == "policies/external.yaml"
     assert "k8srequiredlabels/must-have-owner" in {f["ruleId"] for f in findings}
+
+
+TEAM_LABEL = """apiVersion: constraints.gatekeeper.sh/v1beta1
+kind: K8sRequiredLabels
+metadata:
+  name: prod-needs-team
+spec:
+  match:
+    kinds: [{apiGroups: ["*"], kinds: ["*"]}]
+    scope: Namespaced
+    namespaceSelector:
+      matchLabels: {tier: prod}
+  parameters:
+    labels: [{key: team}]
+"""
+
+
+def test_namespace_selector_reads_the_environments_namespaces(
+    make_repo: MakeRepo, run_cli: RunCli
+) -> None:
+    repo = _repo(make_repo)
+    (repo / "policies/team.yaml").write_text(TEAM_LABEL)
+    (repo / "overlays/shop/namespace.yaml").write_text(
+        "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n  labels: {tier: prod}\n"
+    )
+    (repo / "overlays/shop/kustomization.yaml").write_text(
+        "namespace: shop\nresources: [../base, namespace.yaml]\n"
+    )
+    _, shop = _findings(run_cli, repo, "--env", "shop")
+    named = sorted(
+        (f["resource"]["kind"], f["resource"]["name"])
+        for f in shop
+        if f["ruleId"] == "k8srequiredlabels/prod-needs-team"
+    )
+    assert named == [("Deployment", "web"), ("Service", "web"), ("Service", "web-copy")]
+    _, legacy = _findings(run_cli, repo, "--env", "legacy")  # namespace legacy: no tier label
+    assert "k8srequiredlabels/prod-needs-team" not in {f["ruleId"] for f in legacy}

@@ -145,4 +145,5 @@ def _finding(
         environment=ctx.resource.environment,
         resource=ctx.resource.ref,
         path=path,
+        family="kyverno" if compiled.policy.kind == "ValidatingPolicy" else "vap",
     )
