@@ -135,9 +135,10 @@ POLICY_GROUPS = (
 
 def families() -> tuple[Family, ...]:
     # Imported here: the families build on the core modules that import this registry.
+    from validator.policy.gatekeeper.registry import GATEKEEPER_DOCUMENTS
     from validator.policy.kyverno.family import KYVERNO
 
-    return (KYVERNO,)
+    return (KYVERNO, GATEKEEPER_DOCUMENTS)
 
 
 def test_formats() -> tuple[TestFormat, ...]:

@@ -52,6 +52,7 @@ def _finding(policy: FamilyPolicy, resource: Resource, result: RuleResult) -> Fi
         environment=resource.environment,
         resource=resource.ref,
         path=result.path,
+        family=policy.family,
     )
 
 
