@@ -225,3 +225,14 @@ def test_namespace_selector_reads_the_environments_namespaces(
     assert named == [("Deployment", "web"), ("Service", "web"), ("Service", "web-copy")]
     _, legacy = _findings(run_cli, repo, "--env", "legacy")  # namespace legacy: no tier label
     assert "k8srequiredlabels/prod-needs-team" not in {f["ruleId"] for f in legacy}
+
+
+def test_policy_list_shows_constraints(make_repo: MakeRepo, run_cli: RunCli) -> None:
+    result = run_cli("policy", "list", cwd=_repo(make_repo))
+    assert result.code == 0, result.stderr
+    rows = [line.split() for line in result.stdout.splitlines() if "/" in line.split()[0]]
+    assert sorted(row[:3] for row in rows) == [
+        ["k8snoprivileged/no-privileged", "gatekeeper", "warning"],
+        ["k8srequiredlabels/must-have-owner", "gatekeeper", "error"],
+        ["k8suniqueselector/unique-service-selector", "gatekeeper", "info"],
+    ]

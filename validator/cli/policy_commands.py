@@ -65,6 +65,12 @@ def _list(settings: Settings, args: argparse.Namespace) -> ExitCode:
         )
         for skipped in info.skipped:
             print(f"{'':<{width}}  skipped: {skipped}")
+    for family in policy.load_rego_families(settings):  # Gatekeeper constraints, conftest rules
+        for rule_id, severity, title in family.listing():
+            family_name = title.partition(":")[0]
+            print(
+                f"{rule_id:<{width}}  {family_name:<13} {severity:<7}  {title.partition(': ')[2]}"
+            )
     for problem in repository.problems if repository else []:
         print(f"not run: {problem}")
     return ExitCode.OK

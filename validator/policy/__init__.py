@@ -17,6 +17,7 @@ from validator.policy.library import (
     list_policies,
 )
 from validator.policy.loader import PolicySet, load_policy_files
+from validator.policy.rego_families import load_rego_families
 from validator.policy.testing import CaseResult, TestReport, run_policy_tests
 
 __all__ = [
@@ -33,5 +34,6 @@ __all__ = [
     "explain",
     "list_policies",
     "load_policy_files",
+    "load_rego_families",
     "run_policy_tests",
 ]

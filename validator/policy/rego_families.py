@@ -23,7 +23,9 @@ from validator.policy.rego.outcome import Outcome
 
 
 class RegoFamily(Protocol):
-    def rule_ids(self) -> list[str]: ...
+    def listing(self) -> list[tuple[str, str, str]]:
+        """(ruleId, severity, "<family>: <title>") of every rule, for `policy list`."""
+        ...
 
     def evaluate(
         self, env: RenderedEnvironment, old: Mapping[str, Resource] | None = None

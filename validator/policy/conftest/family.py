@@ -62,8 +62,11 @@ class ConftestFamily:
         self.policies = policies
         self.combine = combine
 
-    def rule_ids(self) -> list[str]:
-        return self.policies.rule_ids()
+    def listing(self) -> list[tuple[str, str, str]]:
+        return [
+            (rule_id, "warning" if "/warn" in rule_id else "error", "conftest: Rego rule")
+            for rule_id in self.policies.rule_ids()
+        ]
 
     def evaluate(
         self, env: RenderedEnvironment, old: Mapping[str, Resource] | None = None

@@ -106,9 +106,17 @@ class GatekeeperFamily:
         )
         self._prepared: tuple[int, dict[str, Any], dict[str, Mapping[str, Any]]] | None = None
 
-    def rule_ids(self) -> list[str]:
-        kinds = {t.kind: t.name for t in self.policies.templates}
-        return [f"{kinds[c.kind]}/{c.name}" for c in self.policies.constraints]
+    def listing(self) -> list[tuple[str, str, str]]:
+        templates = {t.kind: t for t in self.policies.templates}
+        return [
+            (
+                f"{templates[c.kind].name}/{c.name}",
+                c.severity.value,
+                "gatekeeper: "
+                + templates[c.kind].annotations.get("metadata.gatekeeper.sh/title", c.kind),
+            )
+            for c in self.policies.constraints
+        ]
 
     def _environment(self, env: RenderedEnvironment) -> tuple[int, dict[str, Any], Any]:
         if self._prepared is None or self._prepared[0] != id(env):
