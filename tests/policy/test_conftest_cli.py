@@ -201,3 +201,39 @@ def test_broken_rego_is_a_clear_error(make_repo: MakeRepo, run_cli: RunCli) -> N
     assert result.code == 3, result.stdout + result.stderr
     assert "policies/bad.rego" in result.stdout + result.stderr
     assert "Traceback" not in result.stderr
+
+
+ECHO = """package main
+import rego.v1
+
+deny contains msg if {
+    input.kind == "Secret"
+    msg := sprintf("Secret %s holds %v", [input.metadata.name, input.stringData])
+}
+
+deny_combined contains msg if {
+    some doc in input
+    doc.contents.kind == "Secret"
+    msg := sprintf("found %v", [doc.contents.stringData.password])
+}
+"""
+CANARY = "canary-Zq8v3Lw"
+
+
+def test_messages_never_repeat_secret_values(make_repo: MakeRepo, run_cli: RunCli) -> None:
+    secret = (
+        f"apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  password: {CANARY}\n"
+    )
+    for combine in ("false", "true"):
+        config = f"  conftest:\n    combine: {combine}\n"
+        repo = _repo(make_repo, {"policies/echo.rego": ECHO, "overlays/app/secret.yaml": secret},
+                     config)  # fmt: skip
+        kustomization = repo / "overlays/app/kustomization.yaml"
+        kustomization.write_text(
+            kustomization.read_text().replace("service.yaml]", "service.yaml, secret.yaml]")
+        )
+        result = run_cli("validate", "--format", "json", cwd=repo)
+        assert result.code == 1, result.stdout + result.stderr
+        messages = [f["message"] for f in json.loads(result.stdout)["findings"]]
+        assert any("***" in m for m in messages), messages
+        assert CANARY not in result.stdout + result.stderr

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ from validator.model import (
     SourceLocation,
 )
 from validator.policy.conftest.policy import Checked, ConftestPolicies, Result
+from validator.policy.context import redact, secret_values
 from validator.policy.errors import PolicyError
 from validator.policy.rego.engine import Module, detect_v0
 from validator.policy.rego.outcome import Outcome
@@ -77,7 +78,7 @@ class ConftestFamily:
             checked = self.policies.check(combined)
             findings = [
                 dataclasses.replace(f, location=self._location(f.rule_id))
-                for f in _findings(checked, env.name, None)
+                for f in _findings(checked, env.name, None, _secrets(env.resources))
             ]
             return [Outcome(None, tuple(findings))]
         return [self.evaluate_object(env, r) for r in env.resources]
@@ -95,16 +96,27 @@ class ConftestFamily:
         old: Mapping[str, Resource] | None = None,
     ) -> Outcome:
         checked = self.policies.check(resource.body)
-        return Outcome(resource, tuple(_findings(checked, env.name, resource)))
+        secrets = list(secret_values(resource.body))
+        return Outcome(resource, tuple(_findings(checked, env.name, resource, secrets)))
+
+
+def _secrets(resources: Iterable[Resource]) -> list[str]:
+    return [value for r in resources for value in secret_values(r.body)]
 
 
 def _path(resource: Resource) -> str:
     return resource.origin.file if resource.origin else f"{resource.ref.kind}/{resource.ref.name}"
 
 
-def _findings(checked: Checked, environment: str, resource: Resource | None) -> list[Finding]:
+def _findings(
+    checked: Checked, environment: str, resource: Resource | None, secrets: Sequence[str]
+) -> list[Finding]:
+    """`secrets`: values of the Secrets the input held; a message never repeats one."""
     ref = resource.ref if resource else None
-    out = [_finding(result, environment, resource) for result in checked.results]
+    out = [
+        dataclasses.replace(f, message=redact(f.message, secrets))
+        for f in (_finding(result, environment, resource) for result in checked.results)
+    ]
     out.extend(
         Finding(
             rule_id=error.split(":", 1)[0],
