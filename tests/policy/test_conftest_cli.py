@@ -237,3 +237,12 @@ def test_messages_never_repeat_secret_values(make_repo: MakeRepo, run_cli: RunCl
         messages = [f["message"] for f in json.loads(result.stdout)["findings"]]
         assert any("***" in m for m in messages), messages
         assert CANARY not in result.stdout + result.stderr
+
+
+def test_boolean_deny_rule_is_an_error_not_a_pass(make_repo: MakeRepo, run_cli: RunCli) -> None:
+    rule = 'package main\nimport rego.v1\n\ndeny if input.kind == "Service"\n'
+    findings = _findings(run_cli, _repo(make_repo, {"policies/bool.rego": rule}, ""))
+    assert [(f["ruleId"], f["severity"], f["resource"]["kind"]) for f in findings] == [
+        ("main/deny", "error", "Service")
+    ]
+    assert "must be a set of messages" in findings[0]["message"]

@@ -106,6 +106,9 @@ def _results(
 ) -> list[Result]:
     if value is None:
         return []
+    if isinstance(value, bool):  # `deny if {...}`: conftest refuses such a rule at load time
+        errors.append(f"{namespace}/{rule}: must be a set of messages (`{rule} contains msg if`)")
+        return []
     items = value if isinstance(value, list) else [value]
     out: list[Result] = []
     for item in items:
