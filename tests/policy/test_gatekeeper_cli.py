@@ -236,3 +236,20 @@ def test_policy_list_shows_constraints(make_repo: MakeRepo, run_cli: RunCli) -> 
         ["k8srequiredlabels/must-have-owner", "gatekeeper", "error"],
         ["k8suniqueselector/unique-service-selector", "gatekeeper", "info"],
     ]
+
+
+def test_template_whose_cel_cannot_compile_runs_its_rego(
+    make_repo: MakeRepo, run_cli: RunCli
+) -> None:
+    repo = _repo(make_repo)
+    template = repo / "policies/requiredlabels/template.yaml"
+    template.write_text(
+        template.read_text().replace("entry.key in variables.labels)'", "entry.key in)'", 1)
+    )
+    _, findings = _findings(run_cli, repo, "--env", "shop")
+    note = next(f for f in findings if f["ruleId"] == "k8srequiredlabels")
+    assert note["severity"] == "info"
+    assert note["message"].startswith("ran the template's Rego: its CEL cannot be compiled here")
+    assert note["location"]["file"] == "policies/requiredlabels/template.yaml"
+    labels = next(f for f in findings if f["ruleId"] == "k8srequiredlabels/must-have-owner")
+    assert labels["message"] == '[rego] you must provide labels: {"owner"}'

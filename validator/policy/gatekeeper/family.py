@@ -136,9 +136,26 @@ class GatekeeperFamily:
     ) -> list[Outcome]:
         broken = self.reviewer.check_compiles(env.kubernetes_version)
         outcomes = [self.evaluate_object(env, r, old) for r in env.resources]
-        if broken:
-            outcomes.append(Outcome(None, tuple(self._broken(env.name, broken))))
+        notes = [*self._broken(env.name, broken), *self._fallbacks(env.name)]
+        if notes:
+            outcomes.append(Outcome(None, tuple(notes)))
         return outcomes
+
+    def _fallbacks(self, environment: str) -> list[Finding]:
+        """Templates whose CEL could not be compiled here and whose Rego ran instead."""
+        return [
+            Finding(
+                rule_id=template.name,
+                category=Category.POLICY,
+                family=FAMILY,
+                severity=Severity.INFO,
+                message=f"ran the template's Rego: its CEL cannot be compiled here ({error})",
+                environment=environment,
+                location=SourceLocation(template.source, 1),
+            )
+            for template in self.policies.templates
+            if (error := self.reviewer.fallbacks.get(template.name))
+        ]
 
     def _broken(self, environment: str, broken: Mapping[str, str]) -> list[Finding]:
         """A template that cannot run is an error once per constraint, never a silent skip."""
