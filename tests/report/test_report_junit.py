@@ -140,3 +140,13 @@ def test_times_are_the_stages_seconds() -> None:
     }
     assert abs(sum(times.values()) - 1.3) < 1e-4
     assert all(t > 0 for (_, name), t in times.items() if name != "render")
+
+
+def test_a_rule_of_a_policy_is_reported_under_the_policy_check() -> None:
+    finding = dataclasses.replace(
+        privileged("prod"), rule_id="disallow-privileged-containers/autogen-check"
+    )
+    root = parsed(_with_checks(sample_report(), (finding,)))
+    case = cases(root, "prod")[("prod.Deployment shop/web", "disallow-privileged-containers")]
+    assert case.find("failure") is not None
+    assert root.get("tests") == parsed(_with_checks(sample_report(), ())).get("tests")

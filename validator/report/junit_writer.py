@@ -72,6 +72,9 @@ _STAGE_OF_RULE = {"schema": "schema", "secret": "secrets", "sops": "secrets"}
 def _check_of(finding: Finding, checks: Sequence[str]) -> str:
     if finding.rule_id in checks:
         return finding.rule_id
+    policy = finding.rule_id.split("/")[0]  # "<policy>/<rule>": the policy is the check
+    if policy in checks:
+        return policy
     prefix = finding.rule_id.split("-")[0]
     stage = _STAGE_OF_RULE.get(prefix, finding.category.value)
     return stage if stage in checks else finding.rule_id
