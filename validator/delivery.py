@@ -6,6 +6,7 @@ together; like `pipeline.py` it returns data and never prints.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import tempfile
 from collections.abc import Sequence
@@ -28,9 +29,20 @@ def config_digest(settings: Settings) -> str:
     return "sha256:" + hashlib.sha256(content).hexdigest()
 
 
-def bundle_environment(settings: Settings, name: str, out_dir: Path) -> bundle.BundleManifest:
-    """Validate one environment and, when nothing blocks, write its bundle."""
-    report = pipeline.validate(settings, pipeline.ValidateRequest(environments=(name,)))
+def bundle_environment(
+    settings: Settings,
+    name: str,
+    out_dir: Path,
+    *,
+    sign_key: Path | None = None,
+    use_cache: bool = False,
+) -> bundle.BundleManifest:
+    """Validate one environment and, when nothing blocks, write its bundle (signed with
+    `sign_key`). The render is fresh unless `use_cache`: a bundle is what reaches a cluster,
+    so it never rests on a cache entry another run (or another branch's CI) left behind."""
+    signing_key = bundle.load_private_key(sign_key) if sign_key else None
+    fresh = settings if use_cache else dataclasses.replace(settings, use_cache=False)
+    report = pipeline.validate(fresh, pipeline.ValidateRequest(environments=(name,)))
     [env] = report.environments
     return bundle.build_bundle(
         env,
@@ -38,6 +50,7 @@ def bundle_environment(settings: Settings, name: str, out_dir: Path) -> bundle.B
         out_dir,
         git_revision=gitrev.head_revision(settings.repo_root),
         config_digest=config_digest(settings),
+        signing_key=signing_key,
     )
 
 
@@ -60,9 +73,17 @@ def run_bundle(
     options: apply.ApplyOptions,
     *,
     drift_only: bool = False,
+    verify_key: Path | None = None,
 ) -> apply.ApplyReport:
-    """Verify a bundle, then apply it (or only detect drift) with secrets resolved in memory."""
-    verified = bundle.verify_bundle(bundle_path)
+    """Verify a bundle (its signature with `verify_key`), then apply it (or only detect drift)
+    with secrets resolved in memory."""
+    if verify_key is None and settings.apply.require_signature:
+        raise bundle.BundleVerificationError(
+            f"{bundle_path}: apply.requireSignature is set: pass --verify-key with the "
+            "public key the bundle was signed with"
+        )
+    public_key = bundle.load_public_key(verify_key) if verify_key else None
+    verified = bundle.verify_bundle(bundle_path, public_key)
     run = apply.detect_drift if drift_only else apply.apply_resources
     with apply.KubeClient.from_kubeconfig(target.kubeconfig, target.context) as client:
         client.ping()  # before run() decrypts anything: a dead cluster never sees a secret resolved

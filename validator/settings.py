@@ -79,6 +79,7 @@ class ApplySettings:
     sensitive: tuple[Mapping[str, Any], ...] = ()  # values masked in drift output
     max_deletions: int | None = 10
     prune_kinds: tuple[str, ...] = ()  # protected kinds (Namespace, CRD, PV) that may be pruned
+    require_signature: bool = False  # apply/drift refuse a bundle without --verify-key
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import validator
-from validator.model import ResourceRef
+from validator.atomic import write_atomic
+from validator.model import DeliveryError, ResourceRef
 
 REPORT_SCHEMA_VERSION = 1
 
@@ -154,5 +155,9 @@ class ApplyReport:
 
 
 def write_report(report: ApplyReport, path: Path) -> Path:
-    path.write_text(json.dumps(report.to_json(), indent=2, sort_keys=True) + "\n")
+    text = json.dumps(report.to_json(), indent=2, sort_keys=True) + "\n"
+    try:
+        write_atomic(path, text.encode())
+    except OSError as error:
+        raise DeliveryError(f"cannot write the report {path}: {error.strerror}") from None
     return path

@@ -8,9 +8,11 @@ from validator.bundle.manifest import (
     BundleRefusedError,
     BundleVerificationError,
 )
+from validator.bundle.signing import SIGNATURE_FILE, load_private_key, load_public_key
 from validator.bundle.verify import VerifiedBundle, verify_bundle
 
 __all__ = [
+    "SIGNATURE_FILE",
     "BundleError",
     "BundleManifest",
     "BundleObject",
@@ -19,6 +21,8 @@ __all__ = [
     "VerifiedBundle",
     "build_bundle",
     "findings_summary",
+    "load_private_key",
+    "load_public_key",
     "verify_bundle",
     "write_archive",
 ]

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import io
-import os
 import tarfile
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import validator
+from validator.atomic import write_atomic, write_directory_atomic
 from validator.bundle.manifest import (
     MANIFEST_FILE,
     OBJECTS_DIR,
@@ -22,7 +21,11 @@ from validator.bundle.manifest import (
     object_file_name,
     sha256_hex,
 )
+from validator.bundle.signing import SIGNATURE_FILE, sign
 from validator.model import Finding, RenderedEnvironment, Severity, ValidationReport
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 
 def findings_summary(env: RenderedEnvironment, report: ValidationReport) -> dict[str, Any]:
@@ -42,6 +45,7 @@ def build_bundle(
     *,
     git_revision: str | None,
     config_digest: str,
+    signing_key: Ed25519PrivateKey | None = None,
 ) -> BundleManifest:
     """Write `env`'s objects and bundle.json into `out_dir` (must be absent or empty).
 
@@ -75,20 +79,26 @@ def build_bundle(
         findings=summary,
     )
     manifest = _with_digest(manifest)
-    _write_directory(out_dir, {**files, MANIFEST_FILE: manifest.to_bytes()})
+    files[MANIFEST_FILE] = manifest.to_bytes()
+    if signing_key is not None:
+        files[SIGNATURE_FILE] = sign(files[MANIFEST_FILE], signing_key)
+    _write_directory(out_dir, files)
     return manifest
 
 
 def write_archive(bundle_dir: Path, archive: Path) -> Path:
     """Pack a bundle directory into a reproducible `.tar.gz` (sorted, zero mtimes and owners)."""
     objects = sorted(f"{OBJECTS_DIR}/{path.name}" for path in (bundle_dir / OBJECTS_DIR).iterdir())
-    names = [MANIFEST_FILE, *objects]
-    with tarfile.open(archive, "w:gz", format=tarfile.PAX_FORMAT) as tar:
+    signed = [SIGNATURE_FILE] if (bundle_dir / SIGNATURE_FILE).is_file() else []
+    names = [MANIFEST_FILE, *signed, *objects]
+    packed = io.BytesIO()
+    with tarfile.open(fileobj=packed, mode="w:gz", format=tarfile.PAX_FORMAT) as tar:
         for name in names:
             data = (bundle_dir / name).read_bytes()
             info = tarfile.TarInfo(name)
             info.size, info.mode, info.mtime = len(data), 0o644, 0
             tar.addfile(info, io.BytesIO(data))
+    write_atomic(archive, packed.getvalue())
     return archive
 
 
@@ -147,19 +157,11 @@ def _blocking(findings: Iterable[Finding], fail_on: str) -> bool:
 
 
 def _write_directory(out_dir: Path, files: dict[str, bytes]) -> None:
+    """All or nothing: built beside `out_dir` and renamed into place, so a full disk or an
+    interrupt leaves no partial bundle for a rerun (or an apply) to trip over."""
     if out_dir.exists() and (not out_dir.is_dir() or any(out_dir.iterdir())):
         raise BundleError(f"{out_dir}: output must be a new or empty directory")
-    (out_dir / OBJECTS_DIR).mkdir(parents=True, exist_ok=True)
-    for name, data in sorted(files.items()):
-        _write_atomically(out_dir / name, data)
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
     try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+        write_directory_atomic(out_dir, files)
+    except OSError as error:
+        raise BundleError(f"cannot write the bundle {out_dir}: {error.strerror}") from None

@@ -11,6 +11,7 @@ import tarfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from validator.bundle.manifest import (
     MANIFEST_FILE,
@@ -19,7 +20,11 @@ from validator.bundle.manifest import (
     BundleVerificationError,
     sha256_hex,
 )
+from validator.bundle.signing import SIGNATURE_FILE, verify
 from validator.model import Resource, ResourceRef
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 MAX_FILE_BYTES = 16 * 1024 * 1024
 
@@ -39,20 +44,32 @@ class VerifiedBundle:
         return self.manifest.digest
 
 
-def verify_bundle(path: Path) -> VerifiedBundle:
-    """Check the manifest digest, every object's SHA-256 and that no object was added or removed."""
+def verify_bundle(path: Path, public_key: Ed25519PublicKey | None = None) -> VerifiedBundle:
+    """Check the signature (with `public_key`), the manifest digest, every object's SHA-256,
+    that no object was added or removed, and that the bundle records no blocking findings."""
     files = _read_archive(path) if path.is_file() else _read_directory(path)
-    return verify_files(files, source=path)
+    return verify_files(files, source=path, public_key=public_key)
 
 
-def verify_files(files: Mapping[str, bytes], *, source: Path) -> VerifiedBundle:
+def verify_files(
+    files: Mapping[str, bytes], *, source: Path, public_key: Ed25519PublicKey | None = None
+) -> VerifiedBundle:
     if MANIFEST_FILE not in files:
         raise BundleVerificationError(f"{source}: no {MANIFEST_FILE}; not a bundle")
+    if public_key is not None:
+        if SIGNATURE_FILE not in files:
+            raise BundleVerificationError(f"{source}: unsigned ({SIGNATURE_FILE} is missing)")
+        verify(
+            files[MANIFEST_FILE], files[SIGNATURE_FILE], public_key, f"{source}: {SIGNATURE_FILE}"
+        )
     manifest = BundleManifest.from_bytes(files[MANIFEST_FILE])
     if manifest.computed_digest() != manifest.digest:
         raise BundleVerificationError(f"{source}: {MANIFEST_FILE} was modified (digest mismatch)")
+    if manifest.findings.get("blocking") is not False:
+        # A bundle is never written for a blocking environment; one that says so was edited.
+        raise BundleVerificationError(f"{source}: {MANIFEST_FILE} records blocking findings")
     listed = {entry.file for entry in manifest.objects}
-    present = {name for name in files if name != MANIFEST_FILE}
+    present = {name for name in files if name not in (MANIFEST_FILE, SIGNATURE_FILE)}
     for extra in sorted(present - listed):
         raise BundleVerificationError(f"{source}: {extra} is not listed in {MANIFEST_FILE}")
     for missing in sorted(listed - present):
@@ -62,7 +79,10 @@ def verify_files(files: Mapping[str, bytes], *, source: Path) -> VerifiedBundle:
         data = files[entry.file]
         if sha256_hex(data) != entry.sha256:
             raise BundleVerificationError(f"{source}: {entry.file} was modified (SHA-256 mismatch)")
-        body = json.loads(data)
+        try:
+            body = json.loads(data)
+        except (UnicodeDecodeError, ValueError, RecursionError):
+            raise BundleVerificationError(f"{source}: {entry.file} is not JSON") from None
         if not isinstance(body, dict) or ResourceRef.of(body) != entry.ref:
             raise BundleVerificationError(f"{source}: {entry.file} does not hold {entry.ref.key}")
         resources.append(Resource(ref=entry.ref, body=body, environment=manifest.environment))

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from validator import pipeline
+from validator.atomic import write_atomic
 from validator.cli.exitcodes import ExitCode, for_report
 from validator.cli.manifests import read_manifests
 from validator.cli.outputs import OutputTarget, parse_targets, write_targets
@@ -109,8 +110,7 @@ def report(settings: Settings, args: argparse.Namespace) -> ExitCode:
 
 def _write(path: Path, text: str) -> None:
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        write_atomic(path, text.encode("utf-8"))
     except OSError as error:
         raise UsageError(f"cannot write {path}: {error.strerror}") from None
 

@@ -23,7 +23,10 @@ if TYPE_CHECKING:
 def bundle(settings: Settings, args: argparse.Namespace) -> ExitCode:
     from validator import delivery
 
-    manifest = delivery.bundle_environment(settings, args.env, Path(args.output))
+    sign_key = Path(args.sign) if args.sign else None
+    manifest = delivery.bundle_environment(
+        settings, args.env, Path(args.output), sign_key=sign_key, use_cache=args.use_cache
+    )
     print(f"bundle {args.output}: environment {args.env}, {len(manifest.objects)} objects")
     return ExitCode.OK
 
@@ -38,7 +41,9 @@ def apply_command(settings: Settings, args: argparse.Namespace) -> ExitCode:
         max_deletions=args.max_deletions,
         **_health(args),
     )
-    report = delivery.run_bundle(settings, Path(args.bundle), _target(args), options)
+    report = delivery.run_bundle(
+        settings, Path(args.bundle), _target(args), options, verify_key=_verify_key(args)
+    )
     _print_report(report, args.report)
     return ExitCode.APPLY_OR_DRIFT if report.failed else ExitCode.OK
 
@@ -48,7 +53,12 @@ def drift(settings: Settings, args: argparse.Namespace) -> ExitCode:
 
     options = delivery.apply_options(settings)
     report = delivery.run_bundle(
-        settings, Path(args.bundle), _target(args), options, drift_only=True
+        settings,
+        Path(args.bundle),
+        _target(args),
+        options,
+        drift_only=True,
+        verify_key=_verify_key(args),
     )
     _print_report(report, args.report)
     return ExitCode.APPLY_OR_DRIFT if report.drift_remains else ExitCode.OK
@@ -77,6 +87,10 @@ def _last_failed(summary: apply.ReconcileSummary[apply.ApplyReport]) -> bool:
     if any(failure.iteration == summary.iterations for failure in summary.failures):
         return True
     return bool(summary.results) and summary.results[-1].failed
+
+
+def _verify_key(args: argparse.Namespace) -> Path | None:
+    return Path(args.verify_key) if args.verify_key else None
 
 
 def _health(args: argparse.Namespace) -> dict[str, object]:
@@ -139,6 +153,10 @@ def add_delivery_parsers(sub: SubParsers) -> None:
     )
     make.add_argument("--env", required=True, metavar="NAME", help="the environment to bundle")
     make.add_argument("--output", required=True, metavar="DIR", help="a new or empty directory")
+    make.add_argument("--sign", metavar="KEY", help="sign bundle.json with this Ed25519 key")
+    make.add_argument(
+        "--use-cache", action="store_true", help="reuse verified cached renders (default: fresh)"
+    )
 
     run = add_command(
         sub,
@@ -152,6 +170,7 @@ def add_delivery_parsers(sub: SubParsers) -> None:
     )
     run.add_argument("bundle", help="bundle directory or .tar.gz")
     _cluster_flags(run)
+    _verify_flag(run)
     run.add_argument("--dry-run", action="store_true", help="plan only; change nothing")
     _prune_flags(run)
 
@@ -165,6 +184,7 @@ def add_delivery_parsers(sub: SubParsers) -> None:
     )
     check.add_argument("bundle", help="bundle directory or .tar.gz")
     _cluster_flags(check)
+    _verify_flag(check)
 
     loop = add_command(
         sub,
@@ -185,6 +205,12 @@ def _cluster_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--context", help="kubeconfig context")
     parser.add_argument("--kubeconfig", help="kubeconfig file (default: $KUBECONFIG)")
     parser.add_argument("--report", help="write the run's JSON report here")
+
+
+def _verify_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--verify-key", metavar="KEY", help="refuse unless signed by this Ed25519 public key"
+    )
 
 
 def _prune_flags(parser: argparse.ArgumentParser) -> None:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+from validator.atomic import atomic_text
 from validator.model import UsageError, ValidationReport
 from validator.report import WRITERS
 from validator.report.text_writer import write_text
@@ -49,8 +50,7 @@ def write_targets(
             _write(report, target.format, sys.stdout, use_color(sys.stdout, color), quiet)
             continue
         try:
-            target.file.parent.mkdir(parents=True, exist_ok=True)
-            with target.file.open("w", encoding="utf-8") as handle:
+            with atomic_text(target.file) as handle:  # a full disk leaves no 0-byte report
                 _write(report, target.format, handle, False, quiet)
         except OSError as error:
             raise UsageError(f"cannot write {target.file}: {error.strerror}") from None

@@ -166,6 +166,7 @@ def _apply(raw: Mapping[str, Any]) -> ApplySettings:
         sensitive=tuple(raw.get("sensitive", ())),
         max_deletions=raw.get("maxDeletions", 10),
         prune_kinds=tuple(raw.get("pruneKinds", ())),
+        require_signature=bool(raw.get("requireSignature", False)),
     )
 
 

@@ -1,23 +1,31 @@
-"""Content-addressed render cache.
+"""Content-addressed render cache, verified on every read.
 
 The key covers every input file's content, the tool versions and the render flags, so an
 unchanged environment skips kustomize and Helm entirely. Renders containing plaintext Secret
 values are never stored: the cache must not become a second copy of a secret.
+
+Every entry carries an HMAC over its cache key and documents with the cache directory's own
+key (validator.integrity): an entry edited on disk, or copied from another machine or branch,
+does not verify and is rendered fresh — a poisoned cache never reaches a report or a bundle.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
+import logging
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from validator import integrity
+from validator.atomic import write_atomic
 from validator.model import canonical_json
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
+MAX_ENTRY_BYTES = 256 * 1024 * 1024
+
+log = logging.getLogger("gitops_validator.cache")
 
 
 def cache_key(inputs: Iterable[Path], repo_root: Path, parameters: Mapping[str, Any]) -> str:
@@ -36,27 +44,68 @@ class RenderCache:
         return self._directory / key[:2] / f"{key}.json"
 
     def get(self, key: str) -> list[dict[str, Any]] | None:
-        try:
-            entry = json.loads(self._path(key).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None  # a missing or damaged entry is a miss, never an error
-        if not isinstance(entry, dict) or entry.get("format") != CACHE_FORMAT:
+        """The verified documents, or None: a missing, damaged, foreign or odd entry is a miss."""
+        secret = integrity.cache_key_for(self._directory)
+        path = self._path(key)
+        if secret is None or not path.is_file():
             return None
-        documents = entry.get("documents")
-        return documents if isinstance(documents, list) else None
+        try:
+            if path.stat().st_size > MAX_ENTRY_BYTES:
+                raise ValueError("too large")
+            entry = json.loads(path.read_bytes())
+        except (OSError, ValueError, RecursionError):
+            log.warning("render cache entry %s is unreadable: rendering fresh", path.name)
+            return None
+        documents = entry.get("documents") if isinstance(entry, dict) else None
+        if not isinstance(entry, dict) or entry.get("format") != CACHE_FORMAT:
+            log.info("render cache entry %s has another format: rendering fresh", path.name)
+            return None
+        if not integrity.verify(secret, entry.get("mac"), key.encode(), _canonical(documents)):
+            log.warning(
+                "render cache entry %s failed its integrity check (edited, or written "
+                "elsewhere): rendering fresh",
+                path.name,
+            )
+            return None
+        if not _well_formed(documents):
+            log.warning("render cache entry %s has the wrong shape: rendering fresh", path.name)
+            return None
+        return documents
 
     def put(self, key: str, documents: list[dict[str, Any]]) -> None:
         if any(_has_plaintext_secret(doc.get("body", {})) for doc in documents):
             return
-        target = self._path(key)
+        secret = integrity.cache_key_for(self._directory)
+        if secret is None:
+            return
+        mac = integrity.digest(secret, key.encode(), _canonical(documents))
+        text = json.dumps({"format": CACHE_FORMAT, "mac": mac, "documents": documents})
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, scratch = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump({"format": CACHE_FORMAT, "documents": documents}, handle)
-            os.replace(scratch, target)
+            write_atomic(self._path(key), text.encode())
         except OSError:
             return  # a read-only or full cache directory only costs speed
+
+
+def _canonical(documents: Any) -> bytes:
+    return canonical_json(documents).encode()
+
+
+def _well_formed(documents: Any) -> bool:
+    """[{"body": {...}, "origin": null | [file, line]}, ...], as Document.to_json writes it."""
+    if not isinstance(documents, list):
+        return False
+    for document in documents:
+        if not isinstance(document, dict) or not isinstance(document.get("body"), dict):
+            return False
+        origin = document.get("origin")
+        if origin is not None and not (
+            isinstance(origin, list)
+            and len(origin) == 2
+            and isinstance(origin[0], str)
+            and isinstance(origin[1], int)
+        ):
+            return False
+    return True
 
 
 def _has_plaintext_secret(body: Mapping[str, Any]) -> bool:

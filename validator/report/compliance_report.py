@@ -10,6 +10,7 @@ from typing import Any
 
 import yaml_rs
 
+from validator.atomic import write_atomic
 from validator.model import UsageError, ValidationReport
 from validator.report.compliance import compliance_document
 from validator.report.compliance_html import render_html
@@ -52,8 +53,7 @@ def write_compliance_report(
 
 def _write(path: Path, text: str) -> Path:
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        write_atomic(path, text.encode("utf-8"))
     except OSError as error:
         raise UsageError(f"cannot write {path}: {error.strerror}") from None
     return path
