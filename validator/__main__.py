@@ -1,3 +1,3 @@
-from validator.cli.main import main
+from validator.cli.entry import main
 
 raise SystemExit(main())

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from validator.masking import mask_tool_output
 from validator.model import ToolMissingError, UsageError
 
 _COMMIT_ID = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
@@ -29,7 +30,7 @@ def _git(repo: Path, *args: str) -> str:
         raise ToolMissingError("git is not installed; --changed-since needs it") from None
     if done.returncode != 0:
         first_line = (done.stderr.strip().splitlines() or ["git failed"])[0]
-        raise UsageError(f"git {args[0]}: {first_line}")
+        raise UsageError(f"git {args[0]}: {mask_tool_output(first_line)}")
     return done.stdout
 
 

@@ -93,7 +93,12 @@ def _render_plans(
     sources = check_source_files(settings.repo_root, {f for p in plans for f in p.input_files})
     progress(f"rendering {len(plans)} environment{'s' * (len(plans) != 1)}")
     with ThreadPoolExecutor(max_workers=settings.jobs) as pool:
-        rendered = list(pool.map(lambda p: render_environment(p, settings, sources.refused), plans))
+        rendered = list(
+            pool.map(
+                lambda p: render_environment(p, settings, sources.refused, sources.sensitive),
+                plans,
+            )
+        )
     return rendered, sources.findings
 
 

@@ -23,6 +23,7 @@ from validator.apply.ordering import sort_key, stage_of
 from validator.apply.prepare import Desired, Redactor, prepare
 from validator.apply.prune import PrunePlan, execute_prune, plan_prune
 from validator.apply.report import Action, ApplyReport, HealthResult, ObjectResult, PruneResult
+from validator.masking import mask_tool_output
 from validator.model import Resource, ResourceRef, ValidatorError
 
 log = logging.getLogger("gitops_validator.apply")
@@ -245,7 +246,7 @@ class _Run:
         """The error with the server's text, unless it could echo one of the object's secrets."""
         if item.sensitive:
             return f"{error} (server message withheld: the object holds secret values)"
-        return f"{error}: {self.redactor.redact(error.detail)}"
+        return f"{error}: {mask_tool_output(self.redactor.redact(error.detail))}"
 
     def _report(
         self,

@@ -175,9 +175,9 @@ def _add_render_flags(parser: argparse.ArgumentParser) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    _configure_logging(args.verbose, args.quiet)
     try:
+        args = build_parser().parse_args(argv)
+        _configure_logging(args.verbose, args.quiet)
         return int(_dispatch(args))
     except ValidatorError as error:
         print(f"gitops-validator: error: {error}", file=sys.stderr)

@@ -18,6 +18,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
 
+from validator.guarded import read_yaml_text
 from validator.model import ConfigError
 
 MAX_CONFIG_BYTES = 1 << 20
@@ -45,17 +46,11 @@ def load_config_file(path: Path) -> dict[str, Any]:
 
 
 def _parse(path: Path) -> CommentedMap:
+    text = read_yaml_text(path, limit=MAX_CONFIG_BYTES)  # regular, bounded, UTF-8, no bombs
     try:
-        raw = path.read_bytes()
-    except OSError as error:
-        raise ConfigError(f"cannot read {path}: {error.strerror}") from None
-    if len(raw) > MAX_CONFIG_BYTES:
-        raise ConfigError(f"{path}: configuration file is larger than 1 MiB")
-    try:
-        text = raw.decode("utf-8")
         document = YAML(typ="rt").load(text)
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: configuration file is not UTF-8") from None
+    except RecursionError:
+        raise ConfigError(f"{path}:1: nested too deeply") from None
     except MarkedYAMLError as error:
         mark = error.problem_mark
         where = f"{path}:{mark.line + 1}" if mark else str(path)

@@ -10,6 +10,7 @@ from typing import Any
 
 import yaml_rs
 
+from validator.guarded import GuardError, read_yaml_text
 from validator.policy.autogen import expand_autogen
 from validator.policy.documents import Binding, Policy, classify, parse_binding, parse_policy
 from validator.policy.errors import PolicyError
@@ -67,11 +68,11 @@ def _document_lines(text: str) -> list[int]:
 
 def read_documents_with_lines(path: Path) -> list[tuple[Mapping[str, Any], int]]:
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise PolicyError(f"{path}: file is larger than {MAX_FILE_BYTES} bytes")
-        text = path.read_text(encoding="utf-8")
+        text = read_yaml_text(path, limit=MAX_FILE_BYTES)  # regular, bounded, UTF-8, no bombs
         loaded = yaml_rs.loads(text, parse_datetime=False)
-    except (OSError, UnicodeDecodeError, ValueError) as error:
+    except GuardError as error:
+        raise PolicyError(str(error)) from None
+    except (OSError, ValueError, RecursionError) as error:
         raise PolicyError(f"{path}: cannot read YAML: {error}") from None
     documents = loaded if isinstance(loaded, list) and "\n---" in "\n" + text else [loaded]
     lines = _document_lines(text)

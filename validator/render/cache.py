@@ -91,11 +91,19 @@ def _canonical(documents: Any) -> bytes:
 
 
 def _well_formed(documents: Any) -> bool:
-    """[{"body": {...}, "origin": null | [file, line]}, ...], as Document.to_json writes it."""
+    """[{"body": {...}, "origin": null | [file, line], "unit"?: str} | {"finding": {...}}, ...]
+    as the render stage writes them."""
     if not isinstance(documents, list):
         return False
     for document in documents:
+        if isinstance(document, dict) and "finding" in document:
+            finding = document["finding"]
+            if not isinstance(finding, dict) or not isinstance(finding.get("ruleId"), str):
+                return False
+            continue
         if not isinstance(document, dict) or not isinstance(document.get("body"), dict):
+            return False
+        if not isinstance(document.get("unit", ""), str):
             return False
         origin = document.get("origin")
         if origin is not None and not (

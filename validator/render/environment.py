@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import re
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from validator import __version__
+from validator.masking import mask_tool_output
 from validator.model import (
     Category,
     EnvironmentSpec,
@@ -61,9 +61,13 @@ def plan_render(spec: EnvironmentSpec, settings: Settings) -> RenderPlan:
 
 
 def render_environment(
-    plan: RenderPlan, settings: Settings, refused: Mapping[str, str] | None = None
+    plan: RenderPlan,
+    settings: Settings,
+    refused: Mapping[str, str] | None = None,
+    sensitive: Iterable[str] = (),
 ) -> RenderedEnvironment:
-    """Render from the cache or with kustomize/Helm; `refused` inputs are never handed to them."""
+    """Render from the cache or with kustomize/Helm; `refused` inputs are never handed to them.
+    Their errors pass the masker, which knows the generator literals and `sensitive` values."""
     spec, inputs, relative_inputs = plan.spec, plan.inputs, plan.input_files
     if plan.outside:
         return _failed(spec, settings, f"reads files outside the repository: {plan.outside[0]}")
@@ -83,7 +87,7 @@ def render_environment(
     try:
         documents, findings, read = _render(spec, settings, inputs)
     except (KustomizeError, HelmRenderError, StreamError, FluxEntryError) as error:
-        message = _redacted(str(error), inputs.generated_values)
+        message = mask_tool_output(str(error), [*inputs.generated_values, *sensitive])
         return _failed(spec, settings, message, relative_inputs)
     log.info("%s: rendered %d objects in %.2f s", spec.name, len(documents), _since(started))
     read_inside = {p.relative_to(settings.repo_root.resolve()).as_posix() for p in read}
@@ -104,22 +108,6 @@ def store_render(plan: RenderPlan, env: RenderedEnvironment, settings: Settings)
         # Render findings (a Flux source skipped, a variable unresolved) come back on a hit.
         documents += [{"finding": f.to_json()} for f in env.findings]
         RenderCache(settings.cache_dir).put(plan.cache_key, documents)
-
-
-_BYTE_LIST = re.compile(r"\[\d+(?: \d+)+\]")
-
-
-def _redacted(message: str, values: set[str]) -> str:
-    """kustomize quotes a bad generator literal or env line in its error: never repeat it."""
-    # A line kustomize cannot decode is printed as its bytes ("[80 65 83 ...]") and then
-    # escaped after the error: no text comparison can match either.
-    message = _BYTE_LIST.sub("[...]", message)
-    head, marker, _ = message.partition("invalid utf8 bytes")
-    message = head + marker
-    for value in sorted(values, key=len, reverse=True):
-        if len(value) >= 3:
-            message = message.replace(value, "***")
-    return message
 
 
 def _since(started: float) -> float:

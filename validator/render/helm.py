@@ -12,6 +12,7 @@ from typing import Any
 import helm_python
 from helm_python import _native
 
+from validator.masking import mask_tool_output
 from validator.model import ValidatorError
 from validator.render.stream import StreamError, load_documents
 
@@ -92,10 +93,7 @@ def render_chart(
 
 
 def _redacted(message: str, values: Any) -> str:
-    for text in sorted(set(_strings(values)), key=len, reverse=True):
-        if len(text) >= 3:
-            message = message.replace(text, "***")
-    return message
+    return mask_tool_output(message, _strings(values))
 
 
 def _strings(node: Any) -> Iterator[str]:

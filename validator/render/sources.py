@@ -1,8 +1,9 @@
 """Source-file YAML problems as findings: syntax, duplicate keys, alias bombs, size, encoding.
 
-Files that are hostile rather than merely wrong (huge, not UTF-8, alias bombs) are also
-*refused*: the environments that read them are not handed to kustomize or Helm, which would
-hang or exhaust memory on them.
+Every file with such a problem is also *refused*: the environments that read it are not handed
+to kustomize or Helm, which would hang or exhaust memory on hostile files and quote a broken
+file's content (secret values included) in their errors. The values of the Secrets in the files
+that pass are collected, so that the masker can remove them from the tools' messages.
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ from validator.model import Category, Finding, Severity, SourceLocation
 from validator.render.stream import StreamError, load_documents
 
 MAX_SOURCE_BYTES = 8 << 20
+# Deeper than any real manifest (CRD schemas stay under 40); deeper ones make kustomize dump
+# the document in its error and blow Python's recursion limit in walks.
+MAX_SOURCE_DEPTH = 100
 _YAML_SUFFIXES = (".yaml", ".yml", ".json")
 _LINE = re.compile(r"at line (\d+), column (\d+)")
 
@@ -28,6 +32,7 @@ _LINE = re.compile(r"at line (\d+), column (\d+)")
 class SourceCheck:
     findings: list[Finding] = field(default_factory=list)
     refused: dict[str, str] = field(default_factory=dict)  # repo-relative file → why
+    sensitive: set[str] = field(default_factory=set)  # Secret values, for the masker
 
 
 def check_source_files(repo: Path, files: Iterable[str]) -> SourceCheck:
@@ -74,15 +79,46 @@ def _check(path: Path, relative: str, result: SourceCheck) -> None:
         _refuse(result, relative, raw[: error.start].count(b"\n") + 1, "file is not valid UTF-8")
         return
     try:
-        load_documents(text)
+        documents = load_documents(text)
     except StreamError as error:
         _report_parse_error(str(error), text, relative, result)
+        return
+    if _too_deep(documents):
+        _refuse(result, relative, 1, f"nested deeper than {MAX_SOURCE_DEPTH} levels")
+        return
+    result.sensitive.update(_secret_values(documents))
+
+
+def _too_deep(documents: list[object]) -> bool:
+    """Iterative, so that the check itself cannot hit the recursion limit."""
+    stack = [(document, 1) for document in documents]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_SOURCE_DEPTH:
+            return True
+        children = (
+            node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+        )
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False
+
+
+def _secret_values(documents: list[object]) -> set[str]:
+    values: set[str] = set()
+    for document in documents:
+        if isinstance(document, dict) and document.get("kind") == "Secret":
+            for section in ("data", "stringData"):
+                entries = document.get(section)
+                if isinstance(entries, dict):
+                    values.update(str(v) for v in entries.values() if isinstance(v, str | int))
+    return values
 
 
 def _report_parse_error(message: str, text: str, relative: str, result: SourceCheck) -> None:
     if message.startswith("alias replay limit"):
         _refuse(result, relative, 1, "too many alias expansions (alias bomb?)")
-    elif message.startswith("duplicate mapping key"):
+        return
+    if message.startswith("duplicate mapping key"):
         line, column = _duplicate_position(text)
         result.findings.append(_finding("yaml-duplicate-key", relative, line, message, column))
     else:
@@ -91,6 +127,7 @@ def _report_parse_error(message: str, text: str, relative: str, result: SourceCh
         result.findings.append(
             _finding("yaml-invalid", relative, line, f"invalid YAML: {message}", column)
         )
+    result.refused[relative] = "invalid YAML"  # the finding above says where and why
 
 
 def _refuse(result: SourceCheck, relative: str, line: int, reason: str) -> None:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from validator.guarded import GuardError, load_json
 from validator.model import ConfigError, Finding
 
 # `# gitops-validator: allow-secret reason=<why>` — a marker without a reason allows nothing.
@@ -58,16 +58,21 @@ def _anchor(finding: Finding) -> str:
     return finding.resource.key if finding.resource is not None else ""
 
 
+MAX_BASELINE_BYTES = 16 << 20
+
+
 def load_baseline(path: Path) -> Baseline:
     """Read a baseline file; a missing file is an empty baseline, a broken one a ConfigError."""
     if not path.is_file():
         return Baseline()
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = load_json(path, limit=MAX_BASELINE_BYTES)
         entries = frozenset(
             (str(item["ruleId"]), str(item.get("file") or item.get("resource") or ""), item["hash"])
             for item in data["accepted"]
         )
+    except GuardError:
+        raise
     except (ValueError, KeyError, TypeError) as error:
         raise ConfigError(
             f"secrets baseline {path.name} is malformed ({type(error).__name__})"

@@ -14,6 +14,7 @@ from validator.secrets.findings import (
     DEFAULT_HASH_SALT,
     SECRET_FILE_FORBIDDEN,
     SECRET_LEAK,
+    SOPS_INVALID_METADATA,
     SOPS_NO_CREATION_RULE,
     file_finding,
     hash_note,
@@ -153,7 +154,11 @@ def _scan_file(
 def _text_findings(path: str, text: str, context: SopsContext, salt: str) -> list[Finding]:
     findings: list[Finding] = []
     if _is_sops_candidate(path, text):
-        findings.extend(check_sops_file(path, text, context))
+        try:
+            findings.extend(check_sops_file(path, text, context))
+        except RecursionError:  # the YAML parser recurses per nesting level: hostile depth
+            message = f"{path} nests too deeply to be checked as a SOPS file"
+            findings.append(file_finding(SOPS_INVALID_METADATA, message, path))
     if not is_marked_test_key(path, text):
         findings.extend(_leak_findings(path, text, salt))
     return findings

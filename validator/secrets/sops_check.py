@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from validator.guarded import GuardError, read_yaml_text
 from validator.model import ConfigError, Finding
 from validator.secrets.findings import (
     SOPS_INVALID_METADATA,
@@ -29,6 +30,8 @@ from validator.secrets.sops_metadata import master_keys, metadata_problems
 from validator.secrets.sops_text import SopsParseError
 from validator.secrets.sops_values import looks_encrypted
 
+MAX_SOPS_CONFIG_BYTES = 1 << 20
+
 
 @dataclass
 class SopsContext:
@@ -46,11 +49,12 @@ class SopsContext:
             if not full.is_file():
                 raise ConfigError(f"secrets.sopsConfig {path} does not exist")
             try:
-                text = full.read_text(encoding="utf-8")
+                text = read_yaml_text(full, limit=MAX_SOPS_CONFIG_BYTES, display=path)
                 self._configs[path] = parse_sops_config(path, text)
-            except (SopsConfigInvalid, UnicodeDecodeError) as error:
-                reason = error if isinstance(error, SopsConfigInvalid) else "not UTF-8"
-                self._configs[path] = SopsConfigInvalid(str(reason))
+            except SopsConfigInvalid as error:
+                self._configs[path] = error
+            except GuardError as error:
+                self._configs[path] = SopsConfigInvalid(f"line {error.line}: {error.reason}")
         return self._configs[path]
 
     def first_report(self, key: str) -> bool:

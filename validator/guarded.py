@@ -1,0 +1,139 @@
+"""The one guarded way to read a YAML or JSON file the tool did not write itself.
+
+Every such file comes from the repository under validation (or from a cache or bundle someone
+else could have written), so it is hostile until checked: it must be a regular file (not a FIFO
+or /dev/zero, which would hang or exhaust memory), not larger than a limit, UTF-8, and YAML is
+scanned event by event — without building anything — for nesting depth and alias expansion
+before a real parser sees it. Failures name the file and the line.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from validator.model import ConfigError
+
+MAX_BYTES = 8 << 20
+MAX_DEPTH = 100
+MAX_EXPANDED_NODES = 1_000_000
+
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_OPEN = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
+_CLOSE = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+
+
+class GuardError(ConfigError):
+    """A file refused before parsing; the message is `file:line: reason` (exit 3)."""
+
+    def __init__(self, where: str, line: int, reason: str) -> None:
+        super().__init__(f"{where}:{line}: {reason}")
+        self.where, self.line, self.reason = where, line, reason
+
+
+def read_text(path: Path, *, limit: int = MAX_BYTES, display: str | None = None) -> str:
+    """The file's text, or GuardError: not a regular file, too large, or not UTF-8."""
+    where = display or str(path)
+    try:
+        # O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused just below.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as error:
+        raise GuardError(where, 1, f"cannot read: {error.strerror}") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise GuardError(where, 1, "not a regular file")
+        if info.st_size > limit:
+            raise GuardError(where, 1, f"larger than {limit} bytes")
+        chunks, size = [], 0
+        while size <= limit:
+            chunk = os.read(fd, min(1 << 20, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as error:
+        raise GuardError(where, 1, f"cannot read: {error.strerror}") from None
+    finally:
+        os.close(fd)
+    raw = b"".join(chunks)
+    if len(raw) > limit:
+        raise GuardError(where, 1, f"larger than {limit} bytes")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise GuardError(where, raw[: error.start].count(b"\n") + 1, "not UTF-8") from None
+
+
+def yaml_problem(text: str) -> tuple[int, str] | None:
+    """(line, reason) when the YAML nests deeper than MAX_DEPTH or its aliases expand to more
+    than MAX_EXPANDED_NODES nodes; None otherwise (syntax errors are the real parser's to
+    report, with its own message)."""
+    if _plainly_safe(text):
+        return None
+    open_sizes: list[int] = []  # expanded node count of each open collection
+    anchored: dict[str, int] = {}
+    open_anchors: list[str | None] = []
+    total = 0
+    try:
+        for event in yaml.parse(text, Loader=_LOADER):
+            line = event.start_mark.line + 1
+            if isinstance(event, _OPEN):
+                if len(open_sizes) >= MAX_DEPTH:
+                    return line, f"nested deeper than {MAX_DEPTH} levels"
+                open_sizes.append(1)
+                open_anchors.append(event.anchor)
+                continue
+            if isinstance(event, _CLOSE):
+                size, anchor = open_sizes.pop(), open_anchors.pop()
+            elif isinstance(event, yaml.ScalarEvent):
+                size, anchor = 1, event.anchor
+            elif isinstance(event, yaml.AliasEvent):
+                size, anchor = anchored.get(event.anchor or "", 1), None
+            else:
+                continue
+            if anchor:
+                anchored[anchor] = size
+            if open_sizes:
+                open_sizes[-1] += size
+            else:
+                total += size  # a whole document
+            if max(total, open_sizes[-1] if open_sizes else 0) > MAX_EXPANDED_NODES:
+                return line, "aliases expand to too many nodes (alias bomb?)"
+    except yaml.YAMLError:
+        return None
+    return None
+
+
+def _plainly_safe(text: str) -> bool:
+    """No anchors and too little indentation and too few brackets to nest MAX_DEPTH deep: the
+    event scan (slow in Python) is only needed for the rest."""
+    if "&" in text:
+        return False
+    indent = max((len(line) - len(line.lstrip()) for line in text.splitlines()), default=0)
+    return indent + text.count("{") + text.count("[") < MAX_DEPTH
+
+
+def read_yaml_text(path: Path, *, limit: int = MAX_BYTES, display: str | None = None) -> str:
+    """read_text plus the depth and alias scan: text that is safe to hand to a YAML parser."""
+    text = read_text(path, limit=limit, display=display)
+    problem = yaml_problem(text)
+    if problem is not None:
+        raise GuardError(display or str(path), *problem)
+    return text
+
+
+def load_json(path: Path, *, limit: int = MAX_BYTES, display: str | None = None) -> Any:
+    where = display or str(path)
+    text = read_text(path, limit=limit, display=display)
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise GuardError(where, 1, "nested too deeply") from None
+    except json.JSONDecodeError as error:
+        raise GuardError(where, error.lineno, f"invalid JSON: {error.msg}") from None
