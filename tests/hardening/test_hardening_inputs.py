@@ -125,3 +125,13 @@ def test_an_interrupt_during_start_up_is_exit_130_without_traceback(tmp_path: Pa
     assert done.returncode == 130, done.stderr
     assert "Traceback" not in done.stderr
     assert "interrupted" in done.stderr
+
+
+def test_a_fifo_in_an_overlay_is_refused_not_read(make_repo, run_cli: RunCli) -> None:
+    files = three_environments()
+    files["overlays/base/kustomization.yaml"] = "resources:\n  - deployment.yaml\n  - pipe.yaml\n"
+    repo = make_repo(files)
+    os.mkfifo(repo / "overlays/base/pipe.yaml")
+    result = run_cli("validate", "--format", "json", cwd=repo)
+    assert result.code == 1, result.stderr
+    assert "not a regular file; refused" in result.stdout

@@ -13,6 +13,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from validator.guarded import GuardError, read_text
 from validator.render.inputs import KUSTOMIZATION_NAMES
 from validator.render.stream import StreamError, load_documents
 
@@ -53,10 +54,11 @@ class RepoScan:
         if relative not in self._texts:
             path = self.root / relative
             try:
-                if path.stat().st_size > MAX_FILE_BYTES or path.is_symlink():
+                if path.is_symlink():
                     raise OSError
-                self._texts[relative] = path.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError):
+                # Guarded: a FIFO or device among the YAML files must not hang discovery.
+                self._texts[relative] = read_text(path, limit=MAX_FILE_BYTES)
+            except (OSError, GuardError):
                 self._texts[relative] = ""
         return self._texts[relative]
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import stat
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,10 @@ def cache_key(inputs: Iterable[Path], repo_root: Path, parameters: Mapping[str, 
     digest = hashlib.sha256(canonical_json({"format": CACHE_FORMAT, **parameters}).encode())
     for path in sorted(inputs):
         digest.update(path.relative_to(repo_root).as_posix().encode() + b"\0")
+        if not stat.S_ISREG(path.stat().st_mode):
+            # A FIFO or device is never read (it would hang); the source check refuses it.
+            digest.update(b"not a regular file")
+            continue
         digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from validator.guarded import GuardError, read_text
 from validator.render.stream import StreamError, load_documents
 
 _UNFOLLOWED = "\0unfollowed"
@@ -26,14 +27,18 @@ class KustomizeInputs:
     generated_values: set[str] = field(default_factory=set)
 
 
+KUSTOMIZATION_LIMIT = 8 << 20
+
+
 def kustomization_file(directory: Path) -> Path | None:
     return next((directory / n for n in KUSTOMIZATION_NAMES if (directory / n).is_file()), None)
 
 
 def read_kustomization(path: Path) -> dict[str, Any] | None:
     try:
-        documents = load_documents(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, StreamError):
+        # Guarded: a FIFO or device named kustomization.yaml must not hang the planner.
+        documents = load_documents(read_text(path, limit=KUSTOMIZATION_LIMIT))
+    except (GuardError, StreamError):
         return None
     return documents[0] if len(documents) == 1 and isinstance(documents[0], dict) else None
 

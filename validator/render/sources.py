@@ -17,6 +17,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.constructor import DuplicateKeyError
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+from validator.guarded import GuardError, read_text
 from validator.model import Category, Finding, Severity, SourceLocation
 from validator.render.stream import StreamError, load_documents
 
@@ -64,19 +65,13 @@ def _check(path: Path, relative: str, result: SourceCheck) -> None:
     if _too_big(path):
         _refuse(result, relative, 1, f"file is larger than {MAX_SOURCE_BYTES >> 20} MiB")
         return
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
+    if not path.exists():
         return  # a missing input is the render's finding, not a YAML problem
-    except OSError as error:
-        result.findings.append(
-            _finding("yaml-invalid", relative, 1, f"cannot read: {error.strerror}")
-        )
-        return
     try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        _refuse(result, relative, raw[: error.start].count(b"\n") + 1, "file is not valid UTF-8")
+        text = read_text(path, limit=MAX_SOURCE_BYTES)  # a FIFO or device is refused, not read
+    except GuardError as error:
+        reason = "file is not valid UTF-8" if error.reason == "not UTF-8" else error.reason
+        _refuse(result, relative, error.line, reason)
         return
     try:
         documents = load_documents(text)
