@@ -222,3 +222,14 @@ def test_the_signature_verifies_with_ssh_keygen(signed: tuple[Path, Path], tmp_p
             check=False,
         )
     assert done.returncode == 0, done.stderr
+
+
+def test_a_deeply_nested_manifest_is_a_verification_failure(
+    demo_repo: Path, run_cli: RunCli, tmp_path: Path
+) -> None:
+    bundle = tmp_path / "bundle"
+    assert run_cli("bundle", "--env", "prod", "--output", str(bundle), cwd=demo_repo).code == 0
+    (bundle / "bundle.json").write_text("[" * 100_000 + "]" * 100_000)
+    result = _apply(run_cli, bundle, tmp_path)
+    assert result.code == 6, result.stderr
+    assert "nested too deeply" in result.stderr

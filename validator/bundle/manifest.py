@@ -117,6 +117,8 @@ class BundleManifest:
             parsed = json.loads(data)
         except (UnicodeDecodeError, json.JSONDecodeError) as error:
             raise BundleVerificationError(f"bundle.json is not valid JSON: {error}") from None
+        except RecursionError:
+            raise BundleVerificationError("bundle.json is nested too deeply") from None
         if not isinstance(parsed, dict) or parsed.get("schemaVersion") != SCHEMA_VERSION:
             raise BundleVerificationError(
                 f"bundle.json: not a schemaVersion {SCHEMA_VERSION} bundle manifest"
