@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,21 @@ BOMB = "".join(
     f"{name}: &{name} [{', '.join([f'*{prev}'] * 9) if prev else 'x, x, x, x, x, x, x, x, x'}]\n"
     for prev, name in zip(["", "a", "b", "c", "d", "e", "f", "g"], "abcdefgh", strict=True)
 )
+
+
+@contextmanager
+def _fifo(path: Path) -> Iterator[None]:
+    """A FIFO that exists only while the block runs: other tests scanning /tmp must never
+    find one (opening it would block them)."""
+    os.mkfifo(path)
+    try:
+        yield
+    finally:
+        # Release a reader that opened it meanwhile (a closing writer gives it EOF); with no
+        # reader waiting the open fails, which is fine.
+        with suppress(OSError):
+            os.close(os.open(path, os.O_WRONLY | os.O_NONBLOCK))
+        path.unlink()
 
 
 def _deep_block(depth: int, leaf: str) -> str:
@@ -58,8 +75,8 @@ def test_a_fifo_as_exceptions_file_does_not_hang(make_repo, run_cli: RunCli) -> 
     files = three_environments()
     files["gitops-validator.yaml"] += "policies:\n  exceptions: pipe.yaml\n"
     repo = make_repo(files)
-    os.mkfifo(repo / "pipe.yaml")
-    result = run_cli("validate", cwd=repo)
+    with _fifo(repo / "pipe.yaml"):
+        result = run_cli("validate", cwd=repo)
     assert result.code == 3, result.stderr
     assert "pipe.yaml" in result.stderr and "not a regular file" in result.stderr
 
@@ -131,7 +148,7 @@ def test_a_fifo_in_an_overlay_is_refused_not_read(make_repo, run_cli: RunCli) ->
     files = three_environments()
     files["overlays/base/kustomization.yaml"] = "resources:\n  - deployment.yaml\n  - pipe.yaml\n"
     repo = make_repo(files)
-    os.mkfifo(repo / "overlays/base/pipe.yaml")
-    result = run_cli("validate", "--format", "json", cwd=repo)
+    with _fifo(repo / "overlays/base/pipe.yaml"):
+        result = run_cli("validate", "--format", "json", cwd=repo)
     assert result.code == 1, result.stderr
     assert "not a regular file; refused" in result.stdout

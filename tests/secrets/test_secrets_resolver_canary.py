@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import logging
 import os
+import stat
 import tempfile
 import time
 import traceback
@@ -35,7 +36,9 @@ def written_since(start: float) -> list[str]:
                 status = os.stat(path, follow_symlinks=False)
             except OSError:
                 continue
-            if max(status.st_mtime, status.st_ctime) >= start - 1:
+            # Only regular files: opening a FIFO another test left in /tmp would block forever.
+            regular = stat.S_ISREG(status.st_mode)
+            if regular and max(status.st_mtime, status.st_ctime) >= start - 1:
                 found.append(path)
     return found
 
