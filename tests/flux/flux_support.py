@@ -110,12 +110,21 @@ stringData:
   api_token: canary-7f3a9c1e-do-not-leak
 """
 
-INFRA_CONTROLLERS = {
-    "infrastructure/controllers/kustomization.yaml": (
-        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
-        "resources:\n  - ingress-nginx.yaml\n"
-    ),
-    "infrastructure/controllers/ingress-nginx.yaml": """apiVersion: v1
+# Nothing listens on port 9 of the loopback: a chart repository the run cannot reach.
+UNREACHABLE_HTTP = "http://127.0.0.1:9/charts"
+UNREACHABLE_OCI = "oci://127.0.0.1:9/charts"
+
+
+def infra_controllers(
+    http_url: str = UNREACHABLE_HTTP, oci_url: str = UNREACHABLE_OCI
+) -> dict[str, str]:
+    """ingress-nginx from an HTTP chart repository, metrics from an OCI registry."""
+    return {
+        "infrastructure/controllers/kustomization.yaml": (
+            "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
+            "resources:\n  - ingress-nginx.yaml\n  - metrics.yaml\n"
+        ),
+        "infrastructure/controllers/ingress-nginx.yaml": f"""apiVersion: v1
 kind: Namespace
 metadata:
   name: ingress-nginx
@@ -127,7 +136,7 @@ metadata:
   namespace: ingress-nginx
 spec:
   interval: 24h
-  url: https://kubernetes.github.io/ingress-nginx
+  url: {http_url}
 ---
 apiVersion: helm.toolkit.fluxcd.io/v2
 kind: HelmRelease
@@ -144,7 +153,30 @@ spec:
         kind: HelmRepository
         name: ingress-nginx
 """,
-}
+        "infrastructure/controllers/metrics.yaml": f"""apiVersion: source.toolkit.fluxcd.io/v1
+kind: OCIRepository
+metadata:
+  name: metrics
+  namespace: monitoring
+spec:
+  interval: 1h
+  url: {oci_url}/metrics
+  ref:
+    semver: ">=0.3.0"
+---
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: metrics
+  namespace: monitoring
+spec:
+  interval: 1h
+  chartRef:
+    kind: OCIRepository
+    name: metrics
+""",
+    }
+
 
 PODINFO_RELEASE = """apiVersion: helm.toolkit.fluxcd.io/v2
 kind: HelmRelease
@@ -222,9 +254,14 @@ APPS = {
 }
 
 
-def flux_repository(encrypt: Callable[[str, str], str]) -> dict[str, str]:
-    """The repository's files; `encrypt(text, filename)` is the real sops."""
-    files: dict[str, str] = {**INFRA_CONTROLLERS, **CHART, **APPS}
+def flux_repository(
+    encrypt: Callable[[str, str], str],
+    http_url: str = UNREACHABLE_HTTP,
+    oci_url: str = UNREACHABLE_OCI,
+) -> dict[str, str]:
+    """The repository's files; `encrypt(text, filename)` is the real sops; the charts of
+    infrastructure/ come from `http_url` and `oci_url`."""
+    files: dict[str, str] = {**infra_controllers(http_url, oci_url), **CHART, **APPS}
     for cluster, domain in (("staging", "staging.example.com"), ("production", "example.com")):
         base = f"clusters/{cluster}"
         files[f"{base}/flux-system/gotk-components.yaml"] = GOTK_COMPONENTS

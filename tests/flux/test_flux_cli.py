@@ -36,7 +36,10 @@ def test_flux_example_repository_validates_without_config(
         assert finding["location"]["file"] == "apps/base/podinfo/release.yaml"
         assert finding["location"]["line"] == _line_of(PODINFO_RELEASE, "privileged: true")
     skipped = [f for f in findings if f["ruleId"] == "source-skipped"]
-    assert {f["unit"] for f in skipped} == {"HelmRelease/ingress-nginx/ingress-nginx"}
+    assert {f["unit"] for f in skipped} == {
+        "HelmRelease/ingress-nginx/ingress-nginx",
+        "HelmRelease/monitoring/metrics",
+    }
     assert all(f["severity"] == "info" for f in skipped)
     assert not [f for f in findings if f["ruleId"] in ("render-failed", "substitution-unresolved")]
     assert CANARY not in result.stdout + result.stderr

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from flux_support import APPS, CHART, GOTK_COMPONENTS, INFRA_CONTROLLERS, cluster_units, gotk_sync
+from flux_support import APPS, CHART, GOTK_COMPONENTS, cluster_units, gotk_sync, infra_controllers
 from support import git_init, write_files
 
 from validator import discover
@@ -38,7 +38,7 @@ def _cluster(name: str) -> dict[str, str]:
 def test_flux_clusters_are_environments_and_their_paths_are_not(tmp_path: Path) -> None:
     repo = _repo(
         tmp_path,
-        {**_cluster("staging"), **_cluster("production"), **INFRA_CONTROLLERS, **APPS, **CHART},
+        {**_cluster("staging"), **_cluster("production"), **infra_controllers(), **APPS, **CHART},
     )
     found = discover_environments(repo)
     assert [(e.spec.name, e.step) for e in found.environments] == [
@@ -53,6 +53,7 @@ def test_flux_clusters_are_environments_and_their_paths_are_not(tmp_path: Path) 
         "Kustomization/flux-system/flux-system",
         "Kustomization/flux-system/infra-controllers",
         "HelmRelease/ingress-nginx/ingress-nginx",
+        "HelmRelease/monitoring/metrics",
         "Kustomization/flux-system/apps",
         "HelmRelease/podinfo/podinfo",
     )
