@@ -31,8 +31,10 @@ from validator.render import (
     SourceMap,
     check_source_files,
     find_kustomize,
+    keep_source_map,
     plan_render,
     render_environment,
+    source_map_for,
     store_render,
 )
 from validator.report import manifest_stream, masked
@@ -175,7 +177,8 @@ def _validate_plans(
     for plan, env in zip(plans, rendered, strict=True):
         base = base_envs.get(env.name)
         old = {r.ref.key: r for r in base.resources} if base else {}
-        locate = _locator(env, SourceMap(settings.repo_root, plan.spec, env.resources))
+        source_map = source_map_for(plan, settings, env.resources)
+        locate = _locator(env, source_map)
         env_findings = list(env.findings)
         checked.checks[env.name] = tuple(c for stage in stages for c in stage.checks(env.name))
         timings = checked.timings.setdefault(env.name, {})
@@ -186,9 +189,10 @@ def _validate_plans(
                 started = time.perf_counter()
                 env_findings.extend(stage.check_environment(env, old))
                 timings[name] = time.perf_counter() - started
+        findings.extend(locate(finding) for finding in env_findings)
         if not _holds_secret_values(env_findings):
             store_render(plan, env, settings)
-        findings.extend(locate(finding) for finding in env_findings)
+            keep_source_map(plan, source_map, settings)
     for stage in stages:
         findings.extend(stage.finish())
     return rendered, one_finding_per_defect(findings), checked

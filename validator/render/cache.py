@@ -26,6 +26,8 @@ from validator.model import canonical_json
 CACHE_FORMAT = 2
 MAX_ENTRY_BYTES = 256 * 1024 * 1024
 
+_LOCATIONS = ".locations"  # the source map's answers, next to the documents, verified alike
+
 log = logging.getLogger("gitops_validator.cache")
 
 
@@ -45,13 +47,38 @@ class RenderCache:
     def __init__(self, directory: Path) -> None:
         self._directory = directory
 
-    def _path(self, key: str) -> Path:
-        return self._directory / key[:2] / f"{key}.json"
+    def _path(self, key: str, part: str = "") -> Path:
+        return self._directory / key[:2] / f"{key}{part}.json"
 
     def get(self, key: str) -> list[dict[str, Any]] | None:
         """The verified documents, or None: a missing, damaged, foreign or odd entry is a miss."""
-        secret = integrity.cache_key_for(self._directory)
         path = self._path(key)
+        documents = self._verified(path, key.encode(), "documents")
+        if documents is None:
+            return None
+        if not _well_formed(documents):
+            log.warning("render cache entry %s has the wrong shape: rendering fresh", path.name)
+            return None
+        return list(documents)
+
+    def put(self, key: str, documents: list[dict[str, Any]]) -> None:
+        if any(_has_plaintext_secret(doc.get("body", {})) for doc in documents):
+            return
+        self._store(self._path(key), key.encode(), "documents", documents)
+
+    def get_locations(self, key: str) -> list[list[Any]] | None:
+        """The source map's answers for this render: where findings' fields are set."""
+        tag = key.encode() + _LOCATIONS.encode()
+        locations = self._verified(self._path(key, _LOCATIONS), tag, "locations")
+        return locations if isinstance(locations, list) else None
+
+    def put_locations(self, key: str, locations: list[list[Any]]) -> None:
+        """Only file names, lines and JSON pointers: never a value of the rendered objects."""
+        tag = key.encode() + _LOCATIONS.encode()
+        self._store(self._path(key, _LOCATIONS), tag, "locations", locations)
+
+    def _verified(self, path: Path, tag: bytes, field: str) -> Any:
+        secret = integrity.cache_key_for(self._directory)
         if secret is None or not path.is_file():
             return None
         try:
@@ -61,32 +88,27 @@ class RenderCache:
         except (OSError, ValueError, RecursionError):
             log.warning("render cache entry %s is unreadable: rendering fresh", path.name)
             return None
-        documents = entry.get("documents") if isinstance(entry, dict) else None
+        value = entry.get(field) if isinstance(entry, dict) else None
         if not isinstance(entry, dict) or entry.get("format") != CACHE_FORMAT:
             log.info("render cache entry %s has another format: rendering fresh", path.name)
             return None
-        if not integrity.verify(secret, entry.get("mac"), key.encode(), _canonical(documents)):
+        if not integrity.verify(secret, entry.get("mac"), tag, _canonical(value)):
             log.warning(
                 "render cache entry %s failed its integrity check (edited, or written "
                 "elsewhere): rendering fresh",
                 path.name,
             )
             return None
-        if not _well_formed(documents):
-            log.warning("render cache entry %s has the wrong shape: rendering fresh", path.name)
-            return None
-        return documents
+        return value
 
-    def put(self, key: str, documents: list[dict[str, Any]]) -> None:
-        if any(_has_plaintext_secret(doc.get("body", {})) for doc in documents):
-            return
+    def _store(self, path: Path, tag: bytes, field: str, value: Any) -> None:
         secret = integrity.cache_key_for(self._directory)
         if secret is None:
             return
-        mac = integrity.digest(secret, key.encode(), _canonical(documents))
-        text = json.dumps({"format": CACHE_FORMAT, "mac": mac, "documents": documents})
+        mac = integrity.digest(secret, tag, _canonical(value))
+        text = json.dumps({"format": CACHE_FORMAT, "mac": mac, field: value})
         try:
-            write_atomic(self._path(key), text.encode())
+            write_atomic(path, text.encode())
         except OSError:
             return  # a read-only or full cache directory only costs speed
 

@@ -26,62 +26,117 @@ class Hit:
     column: int = 1
 
 
-def find_setter(overlay: Path, repo: Path, resource: Resource, pointer: str) -> Hit | None:
-    segments = parse_pointer(pointer)
-    origin = resource.origin
-    origin_dir = (repo / origin.file).parent.resolve() if origin else None
-    for directory, kustomization in _chain(overlay, origin_dir, set()):
-        file = kustomization_file(directory)
-        assert file is not None
-        for hit in _setters(directory, file, kustomization, resource, pointer, segments):
-            return hit
-    return None
+Patch = tuple[Path, int, Any, Any]  # (file, line offset, patch document, target selector)
 
 
-def _chain(
-    directory: Path, origin_dir: Path | None, seen: set[Path]
-) -> Iterator[tuple[Path, CommentedMap]]:
-    directory = directory.resolve()
-    file = kustomization_file(directory)
-    if file is None or directory in seen:
-        return
-    seen.add(directory)
-    documents = load_all(file)
-    kustomization = documents[0] if documents else None
-    if not isinstance(kustomization, CommentedMap):
-        return
-    yield directory, kustomization
-    for key in ("resources", "bases", "components"):
-        for entry in kustomization.get(key) or []:
-            child = (directory / str(entry)).resolve()
-            # Components patch whatever includes them, so they are always followed.
-            leads_to_origin = (
-                key == "components" or origin_dir is None or origin_dir.is_relative_to(child)
+@dataclass(frozen=True, slots=True)
+class _Kustomization:
+    directory: Path
+    file: Path
+    document: CommentedMap
+    patches: tuple[Patch, ...]  # last one first
+
+
+@dataclass(frozen=True, slots=True)
+class _Step:
+    """One kustomization of an object's chain, with only the patches that target the object."""
+
+    kustomization: _Kustomization
+    patches: tuple[Patch, ...]
+
+
+class SetterIndex:
+    """The overlay's kustomization tree, read once per run.
+
+    Kustomizations and their patch files are parsed once, paths resolved once, and each object's
+    chain (which kustomizations and patches can set its fields) is computed once: locating one
+    more finding on the object only walks the patches already known to target it.
+    """
+
+    def __init__(self, overlay: Path, repo: Path) -> None:
+        self._overlay, self._repo = overlay, repo
+        self._kustomizations: dict[Path, _Kustomization | None] = {}
+        self._chains: dict[Path | None, tuple[_Kustomization, ...]] = {}
+        self._origin_dirs: dict[str, Path] = {}
+        self._steps: dict[tuple[str, str], tuple[_Step, ...]] = {}
+
+    def find(self, resource: Resource, pointer: str) -> Hit | None:
+        segments = parse_pointer(pointer)
+        for step in self._object_steps(resource):
+            kustomization = step.kustomization
+            for patch_file, offset, document, _ in step.patches:
+                found = _patch_sets(document, pointer, segments, resource)
+                if found:
+                    return Hit(patch_file, found[0] + offset, found[1])
+            for hit in _transformers(kustomization.file, kustomization.document, resource, pointer):
+                return hit
+        return None
+
+    def _object_steps(self, resource: Resource) -> tuple[_Step, ...]:
+        key = (resource.environment, resource.ref.key)
+        steps = self._steps.get(key)
+        if steps is None:
+            steps = self._steps[key] = tuple(
+                _Step(k, tuple(p for p in k.patches if _targets(p[2], p[3], resource)))
+                for k in self._chain(self._origin_dir(resource))
             )
-            if child.is_dir() and leads_to_origin:
-                yield from _chain(child, origin_dir, seen)
+        return steps
+
+    def _origin_dir(self, resource: Resource) -> Path | None:
+        origin = resource.origin
+        if origin is None:
+            return None
+        directory = self._origin_dirs.get(origin.file)
+        if directory is None:
+            directory = self._origin_dirs[origin.file] = (self._repo / origin.file).parent.resolve()
+        return directory
+
+    def _chain(self, origin_dir: Path | None) -> tuple[_Kustomization, ...]:
+        chain = self._chains.get(origin_dir)
+        if chain is None:
+            chain = self._chains[origin_dir] = tuple(self._walk(self._overlay, origin_dir, set()))
+        return chain
+
+    def _walk(
+        self, directory: Path, origin_dir: Path | None, seen: set[Path]
+    ) -> Iterator[_Kustomization]:
+        """Kustomizations from the overlay inwards, only along paths that lead to the origin."""
+        directory = directory.resolve()
+        if directory in seen:
+            return
+        seen.add(directory)
+        kustomization = self._kustomization(directory)
+        if kustomization is None:
+            return
+        yield kustomization
+        for key in ("resources", "bases", "components"):
+            for entry in kustomization.document.get(key) or []:
+                child = (directory / str(entry)).resolve()
+                # Components patch whatever includes them, so they are always followed.
+                leads_to_origin = (
+                    key == "components" or origin_dir is None or origin_dir.is_relative_to(child)
+                )
+                if leads_to_origin and child.is_dir():
+                    yield from self._walk(child, origin_dir, seen)
+
+    def _kustomization(self, directory: Path) -> _Kustomization | None:
+        if directory not in self._kustomizations:
+            self._kustomizations[directory] = _read_kustomization(directory)
+        return self._kustomizations[directory]
 
 
-def _setters(
-    directory: Path,
-    file: Path,
-    kustomization: CommentedMap,
-    resource: Resource,
-    pointer: str,
-    segments: list[Segment],
-) -> Iterator[Hit]:
-    for patch_file, line_offset, document, target in _patches(directory, file, kustomization):
-        if not _targets(document, target, resource):
-            continue
-        found = _patch_sets(document, pointer, segments, resource)
-        if found:
-            yield Hit(patch_file, found[0] + line_offset, found[1])
-    yield from _transformers(file, kustomization, resource, pointer)
+def _read_kustomization(directory: Path) -> _Kustomization | None:
+    file = kustomization_file(directory)
+    if file is None:
+        return None
+    documents = load_all(file)
+    document = documents[0] if documents else None
+    if not isinstance(document, CommentedMap):
+        return None
+    return _Kustomization(directory, file, document, tuple(_patches(directory, file, document)))
 
 
-def _patches(
-    directory: Path, file: Path, kustomization: CommentedMap
-) -> Iterator[tuple[Path, int, Any, Any]]:
+def _patches(directory: Path, file: Path, kustomization: CommentedMap) -> Iterator[Patch]:
     """(file, line offset, patch document, target selector) for every patch, last one first."""
     entries: list[tuple[Any, Any]] = []
     for key in ("patches", "patchesJson6902"):
@@ -104,11 +159,8 @@ def _patch_source(
     directory: Path, file: Path, seq: CommentedSeq, index: int, entry: Mapping[str, Any]
 ) -> tuple[Path, int, tuple[Any, ...]]:
     if entry.get("path"):
-        return (
-            (directory / str(entry["path"])).resolve(),
-            0,
-            load_all((directory / str(entry["path"])).resolve()),
-        )
+        path = (directory / str(entry["path"])).resolve()
+        return path, 0, load_all(path)
     text = str(entry.get("patch") or "")
     # A block scalar's content starts on the line after its key.
     key_line = (
