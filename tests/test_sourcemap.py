@@ -188,3 +188,33 @@ def test_helm_template_fields_point_into_the_template(demo_repo, locate) -> None
     lines = (demo_repo / template).read_text().splitlines()
     assert lines[line - 1].strip().startswith("image:")
     assert located[("Deployment", "/spec/replicas")][0] == template
+
+
+def test_located_answers_are_kept_with_the_render_and_follow_edits(
+    make_repo, locate, cache_dir
+) -> None:
+    patch = (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n"
+        "spec:\n  replicas: 4\n"  # line 6
+    )
+    repo = make_repo(
+        {
+            "overlays/base/kustomization.yaml": "resources:\n  - deployment.yaml\n",
+            "overlays/base/deployment.yaml": deployment("web"),
+            "overlays/prod/kustomization.yaml": (
+                "resources:\n  - ../base\npatches:\n  - path: patch-web.yaml\n"
+            ),
+            "overlays/prod/patch-web.yaml": patch,
+        }
+    )
+    first = locate(repo, "prod")
+    kept = list(cache_dir.rglob("*.locations.json"))
+    assert len(kept) == 1
+    # Only files, lines and JSON pointers are kept: no value of the rendered objects.
+    assert "nginx" not in kept[0].read_text()
+    assert locate(repo, "prod") == first  # answered from the kept index
+    assert first[("Deployment", "/spec/replicas")] == ("overlays/prod/patch-web.yaml", 6)
+    # An edit is a new render cache key, so a kept answer never outlives the file it read.
+    (repo / "overlays/prod/patch-web.yaml").write_text("# moved\n\n" + patch)
+    moved = locate(repo, "prod")
+    assert moved[("Deployment", "/spec/replicas")] == ("overlays/prod/patch-web.yaml", 8)
