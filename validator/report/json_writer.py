@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any, TextIO
 
 from validator import __version__
 from validator.model import ValidationReport
+from validator.report.fastjson import dumps_indented
 
 
 def report_document(report: ValidationReport) -> dict[str, Any]:
@@ -32,5 +32,4 @@ def report_document(report: ValidationReport) -> dict[str, Any]:
 
 
 def write_json(report: ValidationReport, stream: TextIO, color: bool = False) -> None:
-    json.dump(report_document(report), stream, indent=2)
-    stream.write("\n")
+    stream.write(dumps_indented(report_document(report)) + "\n")

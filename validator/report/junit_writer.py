@@ -42,14 +42,16 @@ def junit_xml(report: ValidationReport, rule_ids: Iterable[str] = ()) -> str:
     # A report that does not say what ran (built by hand, read from older JSON): the rules
     # that fired anywhere stand in for the checks.
     fired = sorted({*rule_ids, *(f.rule_id for f in report.findings if f.resource)})
+    by_env: dict[str | None, list[Finding]] = {}  # one pass, not one per environment
+    for finding in report.findings:
+        by_env.setdefault(finding.environment, []).append(finding)
     for env in report.environments:
-        findings = [f for f in report.findings if f.environment == env.name]
+        findings = by_env.get(env.name, [])
         checks = report.checks.get(env.name) or tuple(fired) or ("validated",)
         cases = _environment_cases(env, findings, checks)
         _suite(root, env.name, cases, report, report.timings.get(env.name, {}))
-    orphans = [
-        f for f in report.findings if f.environment not in {e.name for e in report.environments}
-    ]
+    names = {env.name for env in report.environments}
+    orphans = [f for f in report.findings if f.environment not in names]
     files_case = Case(_REPOSITORY_SUITE, "repository files", orphans)
     _suite(root, _REPOSITORY_SUITE, [files_case], report, {})
     _totals(root)

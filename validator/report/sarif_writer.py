@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import dataclasses
 import gzip
-import json
 from collections.abc import Iterable, Mapping
 from typing import Any, TextIO
 
 from validator import __version__
 from validator.model import Finding, RenderedEnvironment, RuleDoc, Severity, ValidationReport
 from validator.report.describe import Occurrence, message_with_context, occurrences
+from validator.report.fastjson import dumps_indented
 from validator.report.markdown_writer import in_pr_mode
 from validator.report.rules import rule_help_uri, rule_text
 
@@ -32,8 +32,7 @@ _SECURITY_SEVERITY = {Severity.ERROR: "8.0", Severity.WARNING: "5.0", Severity.I
 
 
 def write_sarif(report: ValidationReport, stream: TextIO, color: bool = False) -> None:
-    json.dump(sarif_document(report), stream, indent=2)
-    stream.write("\n")
+    stream.write(dumps_indented(sarif_document(report)) + "\n")
 
 
 def sarif_document(
@@ -67,11 +66,12 @@ def _kept_rules(defects: list[Occurrence]) -> list[Occurrence]:
 
 
 def _gzip_size(document: dict[str, Any]) -> int:
-    return len(gzip.compress(json.dumps(document, indent=2).encode(), compresslevel=6))
+    return len(gzip.compress(dumps_indented(document).encode(), compresslevel=6))
 
 
 def _document(report: ValidationReport, defects: list[Occurrence], dropped: int) -> dict[str, Any]:
     pr_mode = in_pr_mode(report)
+    environments = {env.name: env for env in report.environments}  # once, not per finding
     rules = _rules((d.finding for d in defects), report.rule_docs)
     index = {rule["id"]: i for i, rule in enumerate(rules)}
     run: dict[str, Any] = {
@@ -83,7 +83,9 @@ def _document(report: ValidationReport, defects: list[Occurrence], dropped: int)
                 "rules": rules,
             }
         },
-        "results": [_result(report, d, index[d.finding.rule_id], pr_mode) for d in defects],
+        "results": [
+            _result(report, d, index[d.finding.rule_id], pr_mode, environments) for d in defects
+        ],
         "columnKind": "unicodeCodePoints",
     }
     if dropped:
@@ -143,10 +145,13 @@ def _pascal(rule_id: str) -> str:
 
 
 def _result(
-    report: ValidationReport, defect: Occurrence, rule_index: int, pr_mode: bool
+    report: ValidationReport,
+    defect: Occurrence,
+    rule_index: int,
+    pr_mode: bool,
+    environments: dict[str, RenderedEnvironment],
 ) -> dict[str, Any]:
     finding = defect.finding
-    environments = {env.name: env for env in report.environments}
     fingerprint = defect.fingerprint
     result: dict[str, Any] = {
         "ruleId": finding.rule_id,
