@@ -1,8 +1,5 @@
 """gitops-validator: render, prove secret hygiene, validate and apply GitOps repositories."""
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("gitops-validator")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0.0.0"
+# The single source of the version (pyproject.toml reads it): importlib.metadata would cost
+# `--version` more than the rest of its start-up.
+__version__ = "0.1.0"

@@ -17,13 +17,11 @@ from validator.findings import one_finding_per_defect
 from validator.model import (
     EnvironmentSpec,
     Finding,
-    NothingToValidateError,
     RenderedEnvironment,
     Resource,
     ResourceRef,
     RuleDoc,
     Settings,
-    UsageError,
     ValidationReport,
 )
 from validator.render import (
@@ -38,6 +36,7 @@ from validator.render import (
     store_render,
 )
 from validator.report import manifest_stream, masked
+from validator.selection import select_environments
 from validator.stages import (
     PolicyStage,
     ReferencesStage,
@@ -66,19 +65,6 @@ class ValidateRequest:
     new_only: bool = False  # only findings absent at the base revision block
     check_refs: bool = False  # ask Vault whether referenced secrets exist (metadata only)
     progress: Progress = field(default=lambda step: None, compare=False)  # "prod: policy", ...
-
-
-def select_environments(settings: Settings, names: Sequence[str]) -> tuple[EnvironmentSpec, ...]:
-    if not settings.environments:
-        where = settings.config_file or (
-            f"{settings.repo_root}: no Flux cluster, Argo CD Application or leaf kustomization"
-        )
-        raise NothingToValidateError(f"no environments to validate (looked in {where})")
-    known = {env.name for env in settings.environments}
-    unknown = [name for name in names if name not in known]
-    if unknown:
-        raise UsageError(f"unknown environment '{unknown[0]}'; known: {', '.join(sorted(known))}")
-    return tuple(env for env in settings.environments if not names or env.name in names)
 
 
 def _render_plans(

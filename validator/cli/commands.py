@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -14,10 +13,10 @@ from validator.cli.manifests import read_manifests
 from validator.cli.outputs import OutputTarget, parse_targets, write_targets
 from validator.cli.progress import TerminalProgress, progress_for
 from validator.cli.watch import watch
-from validator.discover import discover_environments
 from validator.loose import validate_manifests
-from validator.model import EnvironmentSpec, Settings, UsageError, ValidationReport
+from validator.model import Settings, UsageError, ValidationReport
 from validator.report import load_previous, manifest_stream, write_compliance_report
+from validator.selection import select_environments
 from validator.stages import compliance_inputs
 
 
@@ -76,7 +75,7 @@ def _watch(settings: Settings, args: argparse.Namespace, targets: list[OutputTar
 
 
 def render(settings: Settings, args: argparse.Namespace) -> ExitCode:
-    specs = pipeline.select_environments(settings, [args.env] if args.env else [])
+    specs = select_environments(settings, [args.env] if args.env else [])
     shown, findings = pipeline.render_for_display(settings, specs)
     for name, bodies in shown:
         stream = manifest_stream(bodies)
@@ -113,48 +112,3 @@ def _write(path: Path, text: str) -> None:
         write_atomic(path, text.encode("utf-8"))
     except OSError as error:
         raise UsageError(f"cannot write {path}: {error.strerror}") from None
-
-
-def envs(settings: Settings, args: argparse.Namespace) -> ExitCode:
-    specs = pipeline.select_environments(settings, [])
-    units = _discovered_units(settings)
-    rows = [
-        {
-            "name": spec.name,
-            "path": spec.path,
-            "helmChart": spec.helm.chart if spec.helm else None,
-            "kubernetesVersion": spec.kubernetes_version,
-            "policyProfile": spec.policy_profile or settings.policies.builtin,
-            "flux": {"entry": spec.flux.entry, "kustomization": spec.flux.name}
-            if spec.flux
-            else None,
-            "discovered": spec.discovered,
-            "units": list(units.get(spec.name, ())),
-        }
-        for spec in specs
-    ]
-    if args.json:
-        print(json.dumps(rows))
-        return ExitCode.OK
-    width = max(len(row["name"] or "") for row in rows)
-    for spec, row in zip(specs, rows, strict=True):
-        print(f"{row['name']:<{width}}  {_source(spec)}  (Kubernetes {row['kubernetesVersion']})")
-        if spec.discovered:
-            print(f"{'':<{width}}  found: {spec.discovered}")
-        if row["units"]:
-            print(f"{'':<{width}}  units: {', '.join(row['units'])}")
-    return ExitCode.OK
-
-
-def _source(spec: EnvironmentSpec) -> str:
-    if spec.flux:
-        return f"Flux cluster from {spec.flux.entry}"
-    return spec.path or f"helm chart {spec.helm.chart if spec.helm else '?'}"
-
-
-def _discovered_units(settings: Settings) -> dict[str, tuple[str, ...]]:
-    """The units discovery read from the source files (none when a config declares them)."""
-    if settings.config_file is not None:
-        return {}
-    found = discover_environments(settings.repo_root, settings.kubernetes_version)
-    return {entry.spec.name: entry.units for entry in found.environments}

@@ -10,15 +10,16 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from validator import __version__
-from validator.cli import commands, delivery_commands
+from validator.cli import delivery_commands, envs_command
 from validator.cli.delivery_commands import add_delivery_parsers
-from validator.cli.doctor import doctor
 from validator.cli.exitcodes import ExitCode, for_error
+from validator.cli.formats import FORMATS
 from validator.cli.parsing import add_command, add_global_flags, positive_int
 from validator.cli.policy_commands import add_policy_parser, policy_command
-from validator.config import Overrides, resolve_settings
 from validator.model import ValidatorError
-from validator.report import WRITERS
+
+# Heavy modules (the pipeline, CEL, the Helm SDK, the config loader) are imported by the
+# commands that need them, so `--version` and `envs` start fast; see bench/ for the numbers.
 
 if TYPE_CHECKING:
     from validator.cli.parsing import SubParsers
@@ -132,7 +133,7 @@ def _add_validate(sub: SubParsers) -> None:
         action="append",
         default=[],
         metavar="FORMAT[=FILE]",
-        help=f"output format ({', '.join(WRITERS)}); repeatable, FILE per format",
+        help=f"output format ({', '.join(FORMATS)}); repeatable, FILE per format",
     )
     validate.add_argument("--output", metavar="FILE", help="file for the output (default: stdout)")
     validate.add_argument(
@@ -200,6 +201,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _dispatch(args: argparse.Namespace) -> ExitCode:
+    from validator.config import Overrides, resolve_settings
+
     overrides = Overrides(
         config_file=args.config,
         no_cache=getattr(args, "no_cache", None),
@@ -207,12 +210,17 @@ def _dispatch(args: argparse.Namespace) -> ExitCode:
         fail_on=getattr(args, "fail_on", None),
     )
     if args.command == "doctor":
+        from validator.cli.doctor import doctor
+
         return doctor(args.repo, overrides)
     settings = resolve_settings(args.repo, overrides)
+    if args.command == "envs":
+        return envs_command.envs(settings, args)
+    from validator.cli import commands
+
     handlers = {
         "validate": commands.validate,
         "render": commands.render,
-        "envs": commands.envs,
         "report": commands.report,
         "bundle": delivery_commands.bundle,
         "apply": delivery_commands.apply_command,

@@ -6,12 +6,12 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from validator import policy
 from validator.cli.exitcodes import ExitCode
 from validator.cli.parsing import add_command
 from validator.model import Settings
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the CEL engine is imported only when a policy command runs
+    from validator import policy
     from validator.cli.parsing import SubParsers
 
 
@@ -21,11 +21,15 @@ def policy_command(settings: Settings, args: argparse.Namespace) -> ExitCode:
 
 
 def _repository_policies(settings: Settings) -> policy.PolicySet | None:
+    from validator import policy
+
     paths = [settings.repo_root / p for p in settings.policies.paths]
     return policy.load_policy_files(paths, settings.repo_root) if paths else None
 
 
 def _test(settings: Settings, args: argparse.Namespace) -> ExitCode:
+    from validator import policy
+
     if args.paths:
         paths = [Path(p) for p in args.paths]
     else:
@@ -49,6 +53,8 @@ def _test(settings: Settings, args: argparse.Namespace) -> ExitCode:
 
 
 def _list(settings: Settings, args: argparse.Namespace) -> ExitCode:
+    from validator import policy
+
     repository = _repository_policies(settings)
     infos = policy.list_policies(repository)
     in_force = _in_force(settings, [info.name for info in infos])
@@ -78,6 +84,8 @@ def _list(settings: Settings, args: argparse.Namespace) -> ExitCode:
 
 def _in_force(settings: Settings, names: list[str]) -> dict[str, str]:
     """Per policy, the environments it is in force for ("all", a list, or "-" for none)."""
+    from validator import policy
+
     environments = [env.name for env in settings.environments]
     if not environments:
         return {}
@@ -92,6 +100,8 @@ def _in_force(settings: Settings, names: list[str]) -> dict[str, str]:
 
 
 def _explain(settings: Settings, args: argparse.Namespace) -> ExitCode:
+    from validator import policy
+
     print(policy.explain(args.policy_id, _repository_policies(settings)))
     return ExitCode.OK
 
