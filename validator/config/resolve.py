@@ -11,7 +11,6 @@ from typing import Any
 
 from validator.config.discover import find_config, find_git_root
 from validator.config.load import load_config_file
-from validator.discover import discover_environments
 from validator.model import (
     ApplySettings,
     ConfigError,
@@ -121,6 +120,9 @@ def _environments(
     repo_root: Path, configured: Mapping[str, Any] | None, default_version: str
 ) -> tuple[EnvironmentSpec, ...]:
     if configured is None:
+        # Discovery reads Flux and Helm sources: imported only without a config (start-up time).
+        from validator.discover import discover_environments
+
         return discover_environments(repo_root, default_version).specs
     return tuple(_environment(name, spec, default_version) for name, spec in configured.items())
 
