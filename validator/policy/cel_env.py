@@ -54,12 +54,20 @@ class Evaluation:
     error: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class CompiledExpression:
     source: str  # as the policy author wrote it
     program: Any
-    ast: Node
+    parsed: Node | None = None  # the checked AST, read from the program when first needed
     prepared: str = ""  # the self-contained CEL actually compiled (variables inlined)
+
+    @property
+    def ast(self) -> Node:
+        """Decoding the AST in Python costs more than compiling: only paths of findings and
+        expressions that may call a version-gated function need it."""
+        if self.parsed is None:
+            self.parsed = parse_checked(self.program.serialize())
+        return self.parsed
 
     def evaluate(self, activation: Any) -> Evaluation:
         try:
@@ -72,6 +80,22 @@ class CompiledExpression:
         if result.type() == cel.Type.ERROR:
             return Evaluation(error=_clean(str(result.value())))
         return Evaluation(value=result.plain_value())
+
+
+def _gated_call_pattern() -> re.Pattern[str]:
+    """A call of a function is its name then `(`; `.?` and `[?` are the optional operators."""
+    names = {name.rsplit(".", 1)[-1] for name in MIN_VERSION if name[:1].isalpha()}
+    words = "|".join(sorted(re.escape(n) for n in names))
+    return re.compile(rf"\b(?:{words})\s*\(|\.\?|\[\?")
+
+
+_GATED_CALL = _gated_call_pattern()
+_CALLS: dict[str, frozenset[str]] = {}  # prepared source → the functions it calls
+
+
+def _may_call_gated(source: str) -> bool:
+    """False only when no version-gated function can be called: its name never precedes `(`."""
+    return _GATED_CALL.search(source) is not None
 
 
 def _clean(message: str) -> str:
@@ -117,12 +141,16 @@ class CelEnvironment:
         except RuntimeError as error:
             message = _clean(str(error))
             raise CelCompileError(f"CEL compile error in {source!r}: {message}") from None
-        ast = parse_checked(program.serialize())
-        self._check_versions(source, ast)
-        return CompiledExpression(source=source, program=program, ast=ast, prepared=prepared)
+        compiled = CompiledExpression(source=source, program=program, prepared=prepared)
+        if _may_call_gated(prepared):
+            calls = _CALLS.get(prepared)
+            if calls is None:  # the same policies are compiled for each Kubernetes version
+                calls = _CALLS[prepared] = frozenset(called_functions(compiled.ast))
+            self._check_versions(source, calls)
+        return compiled
 
-    def _check_versions(self, source: str, ast: Node) -> None:
-        for name in sorted(called_functions(ast)):
+    def _check_versions(self, source: str, calls: frozenset[str]) -> None:
+        for name in sorted(calls):
             needed = MIN_VERSION.get(name)
             if needed is not None and needed > self.version:
                 available = f"{needed[0]}.{needed[1]}+" if needed[0] == 1 else "no release"
