@@ -255,15 +255,33 @@ def violate(body: Body, violation: str) -> None:
         body["metadata"]["unexpectedField"] = True
 
 
+# The issue's stream: Deployments, Services and ConfigMaps in thirds, the Deployments written
+# carelessly (no probes, no digest, no resources, writable root), about 2 findings per object
+# with profile `all`.
+SHOP_MIX = {"Deployment": 1 / 3, "Service": 1 / 3, "ConfigMap": 1 / 3}
+
+
+def careless(body: Body) -> None:
+    """What a hurried first draft leaves out: six best-practice findings per workload."""
+    container = body["spec"]["template"]["spec"]["containers"][0]
+    container["image"] = container["image"].split("@")[0]
+    for key in ("livenessProbe", "readinessProbe", "resources"):
+        container.pop(key)
+    container["securityContext"].pop("readOnlyRootFilesystem")
+
+
 def environment_objects(
-    env: str, count: int, violation_rate: float = 0.03, seed: int = 0
+    env: str, count: int, violation_rate: float = 0.03, seed: int = 0, mix: str = "realistic"
 ) -> list[Body]:
-    """The CRD plus `count` objects of one environment."""
+    """The CRD plus `count` objects of one environment (`mix`: realistic | shop)."""
     rng = random.Random(f"{seed}:{env}")
-    kinds = rng.choices(list(MIX), weights=list(MIX.values()), k=count)
+    shares = SHOP_MIX if mix == "shop" else MIX
+    kinds = rng.choices(list(shares), weights=list(shares.values()), k=count)
     objects = [widget_crd()]
     for index, kind in enumerate(kinds):
         body = BUILDERS[kind](f"{kind.lower()}-{index}", f"team-{index % 7}", rng)
+        if mix == "shop" and kind == "Deployment":
+            careless(body)
         if rng.random() < violation_rate:
             violate(body, rng.choice(VIOLATIONS))
         objects.append(body)
@@ -271,11 +289,11 @@ def environment_objects(
 
 
 def corpus(
-    envs: int, objects: int, violation_rate: float = 0.03
+    envs: int, objects: int, violation_rate: float = 0.03, mix: str = "realistic"
 ) -> Iterator[tuple[str, list[Body]]]:
     for index in range(envs):
         name = f"env{index}"
-        yield name, environment_objects(name, objects, violation_rate)
+        yield name, environment_objects(name, objects, violation_rate, mix=mix)
 
 
 def deployments(count: int, violation_rate: float = 0.0, seed: int = 0) -> list[Body]:
@@ -287,11 +305,18 @@ def deployments(count: int, violation_rate: float = 0.0, seed: int = 0) -> list[
     return bodies
 
 
-def write_repo(root: Path, envs: int, objects: int, violation_rate: float = 0.03) -> list[str]:
+def write_repo(
+    root: Path,
+    envs: int,
+    objects: int,
+    violation_rate: float = 0.03,
+    mix: str = "realistic",
+    profile: str | None = None,
+) -> list[str]:
     """A Kustomize repository: overlays/<env>/ with one file per kind and a kustomization.yaml,
     plus gitops-validator.yaml. JSON is valid YAML and keeps the writer dependency-free."""
     names = []
-    for env, bodies in corpus(envs, objects, violation_rate):
+    for env, bodies in corpus(envs, objects, violation_rate, mix):
         overlay = root / "overlays" / env
         overlay.mkdir(parents=True, exist_ok=True)
         by_kind: dict[str, list[Body]] = {}
@@ -309,8 +334,9 @@ def write_repo(root: Path, envs: int, objects: int, violation_rate: float = 0.03
         )
         names.append(env)
     environments = "".join(f"  {env}: {{path: overlays/{env}}}\n" for env in names)
+    policies = f"policies: {{builtin: {profile}}}\n" if profile else ""
     (root / "gitops-validator.yaml").write_text(
-        f'kubernetesVersion: "1.33"\nenvironments:\n{environments}'
+        f'kubernetesVersion: "1.33"\n{policies}environments:\n{environments}'
     )
     return names
 
@@ -322,9 +348,11 @@ def main() -> None:
     parser.add_argument("--envs", type=int, default=3)
     parser.add_argument("--objects", type=int, default=500, help="objects per environment")
     parser.add_argument("--violations", type=float, default=0.03, help="share of broken objects")
+    parser.add_argument("--mix", choices=("realistic", "shop"), default="realistic")
+    parser.add_argument("--profile", help="policies.builtin of the written configuration")
     parser.add_argument("--output", type=Path, required=True)
     args = parser.parse_args()
-    envs = write_repo(args.output, args.envs, args.objects, args.violations)
+    envs = write_repo(args.output, args.envs, args.objects, args.violations, args.mix, args.profile)
     print(f"wrote {len(envs)} environments x {args.objects} objects to {args.output}")
 
 

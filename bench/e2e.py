@@ -1,0 +1,102 @@
+"""End-to-end rows: `gitops-validator validate` as a user runs it, cold and warm, next to a bare
+`kustomize build` of the same overlays; start-up; the pre-commit path on the demo."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench import corpus
+from bench.measure import Run, Series, repeat, run
+from validator.render.tools import find_kustomize
+
+BIN = str(Path(sys.executable).with_name("gitops-validator"))
+DEMO = Path(__file__).resolve().parent.parent  # this repository validates itself
+
+
+@dataclass(frozen=True, slots=True)
+class EndToEnd:
+    label: str
+    objects: int
+    findings: int | None
+    cold: Run
+    warm: Series | None
+    bare: Series | None  # bare `kustomize build` of every overlay, one after the other
+    note: str = ""
+
+
+def child_env(cache: Path) -> dict[str, str]:
+    return os.environ | {"GITOPS_VALIDATOR_CACHE_DIR": str(cache), "NO_COLOR": "1"}
+
+
+def _findings(report: Path) -> int | None:
+    try:
+        counts = json.loads(report.read_text())["summary"]["findings"]
+        return int(sum(counts.values()))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def validate_repo(
+    label: str, repo: Path, scratch: Path, objects: int, repeats: int, timeout: float
+) -> EndToEnd:
+    """One cold run (empty render cache, kustomize runs) and `repeats` warm runs."""
+    cache, report = scratch / f"cache-{label}", scratch / f"report-{label}.json"
+    command = [BIN, "--repo", str(repo), "validate", "--format", "json", "--output", str(report)]
+    env = child_env(cache)
+    cold = run(command, env=env, timeout=timeout)
+    findings = _findings(report)
+    if cold.code not in (0, 1) or findings is None:
+        note = f"cold run failed (exit {cold.code}): {cold.stderr_tail}"[:160]
+        return EndToEnd(label, objects, None, cold, None, None, note)
+    warm = repeat(command, repeats, env=env, timeout=timeout)
+    return EndToEnd(label, objects, findings, cold, warm, bare_kustomize(repo, timeout))
+
+
+def bare_kustomize(repo: Path, timeout: float) -> Series | None:
+    """The same overlays through the same kustomize, without our wrapper or anything else."""
+    tool = find_kustomize()
+    overlays = sorted(p for p in (repo / "overlays").iterdir() if p.is_dir())
+    script = "".join(f"{' '.join(tool.command)} {o} > /dev/null || exit 1\n" for o in overlays)
+    series = repeat(["sh", "-c", script], 1, timeout=timeout)
+    return series if series.ok and series.last.code == 0 else None
+
+
+def sized(sizes: list[int], scratch: Path, repeats: int, timeout: float) -> list[EndToEnd]:
+    rows = []
+    for size in sizes:
+        repo = scratch / f"repo-{size}"
+        corpus.write_repo(repo, envs=1, objects=size, mix="shop", profile="all")
+        rows.append(validate_repo(f"{size}", repo, scratch, size + 1, repeats, timeout))
+        shutil.rmtree(repo, ignore_errors=True)
+    return rows
+
+
+def many_envs(envs: int, objects: int, scratch: Path, repeats: int, timeout: float) -> EndToEnd:
+    repo = scratch / f"repo-{envs}x{objects}"
+    corpus.write_repo(repo, envs=envs, objects=objects, mix="shop", profile="all")
+    label = f"{envs}x{objects}"
+    return validate_repo(label, repo, scratch, envs * (objects + 1), repeats, timeout)
+
+
+def startup(repeats: int) -> list[tuple[str, Series]]:
+    env = child_env(Path(os.devnull))
+    return [
+        ("--version", repeat([BIN, "--version"], repeats, env=env, timeout=60)),
+        ("envs (the demo)", repeat([BIN, "--repo", str(DEMO), "envs"], repeats, env=env)),
+    ]
+
+
+def pre_commit(scratch: Path, repeats: int) -> tuple[str, Series] | None:
+    """The hook's command on this repository's demo, a base file staged, render cache warm."""
+    cache = scratch / "cache-demo"
+    staged = "overlays/base/deployment.yaml"
+    command = [BIN, "-q", "--repo", str(DEMO), "validate", "--files", staged]
+    first = run(command, env=child_env(cache), cwd=DEMO)
+    if first.code not in (0, 1):
+        return None
+    return (f"validate --files {staged}", repeat(command, repeats, env=child_env(cache), cwd=DEMO))
