@@ -135,7 +135,8 @@ def _analysis(ast: Node) -> _Analysis:
 
 
 def derive_path(ast: Node, body: Mapping[str, Any], fails: Callable[[Any], bool]) -> str | None:
-    """`fails(modified_object)` re-checks the validation; it is called only for list loops."""
+    """`fails(modified_object)` re-checks the validation; it is called only for list loops.
+    `body` itself is known to fail the validation (callers derive paths of denials only)."""
     analysis = _analysis(ast)
     if analysis.loop_lists:
         found = _loop_path(analysis, body, fails)
@@ -148,14 +149,18 @@ def derive_path(ast: Node, body: Mapping[str, Any], fails: Callable[[Any], bool]
 def _loop_path(
     analysis: _Analysis, body: Mapping[str, Any], fails: Callable[[Any], bool]
 ) -> str | None:
-    lists = [c for c in analysis.loop_lists if isinstance(_value(body, c), list)]
+    values = {c: _value(body, c) for c in analysis.loop_lists}
+    lists = [c for c in analysis.loop_lists if isinstance(values[c], list)]
     for chain in lists:
         others = [c for c in lists if c != chain]
-        for index, element in enumerate(_value(body, chain)):
+        # One element and the other lists already empty: the candidate is the object itself,
+        # which is known to fail, so the check is not evaluated again.
+        unchanged = len(values[chain]) == 1 and not any(values[o] for o in others)
+        for index, element in enumerate(values[chain]):
             candidate: Any = body
             for other in others:
                 candidate = _replace(candidate, other, [])
-            if fails(_replace(candidate, chain, [element])):
+            if unchanged or fails(_replace(candidate, chain, [element])):
                 rest = _best(element, analysis.loop_inner)
                 return pointer(chain + (index,) + (rest or ()))
     best = _best(body, _maximal(lists))
