@@ -48,7 +48,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--policy-objects", type=int, default=10000)
     parser.add_argument("--curve", type=_ints, default=[500, 1000, 2000, 4000])
     parser.add_argument("--no-peers", action="store_true", help="skip checkov/kubernetes-validate")
-    parser.add_argument("--timeout", type=float, default=1800, help="seconds per process")
+    parser.add_argument("--timeout", type=float, default=7200, help="seconds per process")
     return parser
 
 
