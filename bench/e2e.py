@@ -42,9 +42,12 @@ def child_env(cache: Path) -> dict[str, str]:
 
 
 def _findings(report: Path) -> int | None:
+    """Findings of a run that rendered its objects (None: no report, or a render failed)."""
     try:
-        counts = json.loads(report.read_text())["summary"]["findings"]
-        return int(sum(counts.values()))
+        document = json.loads(report.read_text())
+        if any(f["ruleId"] == "render-failed" for f in document["findings"]):
+            return None
+        return int(sum(document["summary"]["findings"].values()))
     except (OSError, ValueError, KeyError, TypeError):
         return None
 

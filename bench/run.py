@@ -60,15 +60,21 @@ def main(argv: list[str] | None = None) -> int:
     print(f"kustomize: {find_kustomize().label} {find_kustomize().version}\n")
     with tempfile.TemporaryDirectory(prefix="gitops-bench-") as temp:
         scratch = Path(temp)
-        rows = e2e.sized(args.sizes, scratch, args.repeats, args.timeout)
+        rows = []
+        for size in args.sizes:  # each row as soon as it is measured: cold runs take minutes
+            rows.append(e2e.sized([size], scratch, args.repeats, args.timeout)[0])
+            print(e2e_table(rows[-1:]), flush=True)
         if args.envs:
             count, objects = (int(n) for n in args.envs.split("x"))
             rows.append(e2e.many_envs(count, objects, scratch, args.repeats, args.timeout))
-        print("## End to end\n\n" + e2e_table(rows) + "\n")
+        print("\n## End to end\n\n" + e2e_table(rows) + "\n", flush=True)
         if not args.no_peers and rows and rows[0].warm:
-            print("## Peers on the same stream\n\n" + _peers(rows[0], scratch, args) + "\n")
+            print(
+                "## Peers on the same stream\n\n" + _peers(rows[0], scratch, args) + "\n",
+                flush=True,
+            )
         rates = engine_rates.policy_rates(args.policy_objects, args.repeats)
-        print("## Policy evaluation\n\n" + rate_table(rates) + "\n")
+        print("## Policy evaluation\n\n" + rate_table(rates) + "\n", flush=True)
         launches = e2e.startup(max(args.repeats, 5))
         hook = e2e.pre_commit(scratch, max(args.repeats, 5))
         print("## Start-up and pre-commit\n\n" + startup_table([*launches, *filter(None, [hook])]))
