@@ -50,13 +50,18 @@ class RenderPlan:
 
 def plan_render(spec: EnvironmentSpec, settings: Settings) -> RenderPlan:
     repo = settings.repo_root
-    inputs = _inputs(spec, repo)
+    charts: list[str] = []
+    if spec.flux:
+        offline = bool(getattr(settings, "offline", False))
+        inputs, charts = flux_inputs(repo, spec.flux, settings.cache_dir, offline)
+    else:
+        inputs = _inputs(spec, repo)
     inside = frozenset(
         p.relative_to(repo).as_posix() for p in inputs.files if p.is_relative_to(repo)
     )
     outside = tuple(sorted(str(p) for p in inputs.files if not p.is_relative_to(repo)))
     cacheable = settings.use_cache and inputs.complete and not outside
-    key = _key(spec, settings, inputs) if cacheable else None
+    key = _key(spec, settings, inputs, charts) if cacheable else None
     return RenderPlan(spec, inputs, inside, outside, key)
 
 
@@ -103,11 +108,15 @@ def store_render(plan: RenderPlan, env: RenderedEnvironment, settings: Settings)
     unkeyed = env.input_files - plan.input_files
     if unkeyed:  # the render read a file its cache key does not cover: never trust a hit
         log.info("%s: not cached, the render read %s", env.name, sorted(unkeyed)[0])
-    if plan.cache_key and not env.from_cache and not failed and not unkeyed:
+    key = plan.cache_key
+    if key is None and plan.spec.flux and settings.use_cache:
+        # Charts this render fetched are in the chart cache now: the key is computable.
+        key = plan_render(plan.spec, settings).cache_key
+    if key and not env.from_cache and not failed and not unkeyed:
         documents = [Document(dict(r.body), r.origin, r.unit).to_json() for r in env.resources]
         # Render findings (a Flux source skipped, a variable unresolved) come back on a hit.
         documents += [{"finding": f.to_json()} for f in env.findings]
-        RenderCache(settings.cache_dir).put(plan.cache_key, documents)
+        RenderCache(settings.cache_dir).put(key, documents)
 
 
 def _since(started: float) -> float:
@@ -121,18 +130,18 @@ def _inputs(spec: EnvironmentSpec, repo: Path) -> KustomizeInputs:
         files = {p.resolve() for p in chart.rglob("*") if p.is_file()} if chart.is_dir() else set()
         files |= {(repo / v).resolve() for v in spec.helm.values}
         return KustomizeInputs(files=files, uses_helm=True)
-    if spec.flux:
-        return flux_inputs(repo, spec.flux)
     return collect_inputs(repo / str(spec.path))
 
 
-def _key(spec: EnvironmentSpec, settings: Settings, inputs: KustomizeInputs) -> str | None:
+def _key(
+    spec: EnvironmentSpec, settings: Settings, inputs: KustomizeInputs, charts: list[str]
+) -> str | None:
     tools: dict[str, str] = {"validator": __version__}
     if spec.path or spec.flux:
         tools["kustomize"] = find_kustomize().version
     if inputs.uses_helm:
         tools["helm"] = helm_sdk_version()
-    parameters = {"tools": tools, "spec": repr(spec)}
+    parameters = {"tools": tools, "spec": repr(spec), "charts": charts}
     try:
         return cache_key(inputs.files, settings.repo_root, parameters)
     except OSError:
