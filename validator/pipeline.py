@@ -160,6 +160,8 @@ def _validate_plans(
     files = sorted(changed) if changed is not None else None
     for stage in stages:
         findings.extend(stage.check_repository(files))
+        if isinstance(stage, SchemaStage):
+            stage.share(rendered)
     for plan, env in zip(plans, rendered, strict=True):
         base = base_envs.get(env.name)
         old = {r.ref.key: r for r in base.resources} if base else {}
@@ -265,7 +267,13 @@ def _at_base(settings: Settings, base_root: Path) -> Settings:
             paths=tuple(head(p) for p in policies.paths),
             exceptions=head(policies.exceptions) if policies.exceptions else None,
         ),
-        schema=dataclasses.replace(schema, crd_paths=tuple(head(p) for p in schema.crd_paths)),
+        schema=dataclasses.replace(
+            schema,
+            crd_paths=tuple(head(p) for p in schema.crd_paths),
+            locations=tuple(
+                p if p == "default" or "://" in p else head(p) for p in schema.locations
+            ),
+        ),
         secrets=dataclasses.replace(
             secrets, baseline=head(secrets.baseline) if secrets.baseline else None
         ),

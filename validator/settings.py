@@ -34,6 +34,7 @@ class EnvironmentSpec:
     policy_profile: str | None = None
     flux: FluxSpec | None = None
     discovered: str | None = None  # why discovery found it; None when the config declares it
+    namespace: str | None = None  # where objects without metadata.namespace are applied
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +52,9 @@ class PolicySettings:
 class SchemaSettings:
     crd_paths: tuple[str, ...] = ()
     ignore_groups: tuple[str, ...] = ()  # API groups whose unknown kinds are not reported
+    # Schema sources for kinds no built-in schema or CRD serves, in kubeconform's template
+    # syntax ({{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json): files or URLs.
+    locations: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +74,7 @@ class SecretsSettings:
     baseline: str | None = None  # repository-relative file of accepted secret findings
     # Salt of the value hashes in findings; from the environment only, never from the file.
     hash_salt: str | None = None
+    exclude: tuple[str, ...] = ()  # gitignore-style patterns of files the scans never read
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +101,7 @@ class Settings:
     use_cache: bool = False  # resolve_settings turns it on; a bare Settings never writes a cache
     jobs: int = 2
     fail_on: str = "error"  # error | warning | never
+    offline: bool = False  # network sources come from the on-disk cache only
 
     def environment(self, name: str) -> EnvironmentSpec | None:
         return next((env for env in self.environments if env.name == name), None)

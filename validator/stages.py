@@ -71,6 +71,10 @@ class SchemaStage:
     def checks(self, environment: str) -> tuple[str, ...]:
         return ("schema",)
 
+    def share(self, environments: Iterable[RenderedEnvironment]) -> None:
+        """CRDs rendered in one environment serve the kinds of every other one."""
+        self._validator.share(environments)
+
     def check_repository(self, files: Iterable[str] | None) -> list[Finding]:
         return []
 

@@ -208,6 +208,7 @@ def _dispatch(args: argparse.Namespace) -> ExitCode:
         no_cache=getattr(args, "no_cache", None),
         jobs=getattr(args, "jobs", None),
         fail_on=getattr(args, "fail_on", None),
+        offline=args.offline,
     )
     if args.command == "doctor":
         from validator.cli.doctor import doctor

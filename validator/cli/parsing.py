@@ -52,6 +52,12 @@ def add_global_flags(parser: argparse.ArgumentParser, *, suppress: bool) -> None
         default=default("auto"),
         help="colour the text output (default: auto, on a terminal unless NO_COLOR is set)",
     )
+    parser.add_argument(
+        "--offline",
+        action="store_true",
+        default=default(None),
+        help="no network: charts and schemas come from the on-disk cache only",
+    )
 
 
 _COMMON = argparse.ArgumentParser(add_help=False)

@@ -42,6 +42,7 @@ class Overrides:
     no_cache: bool | None = None
     jobs: int | None = None
     fail_on: str | None = None
+    offline: bool | None = None
 
 
 def resolve_settings(
@@ -83,6 +84,7 @@ def resolve_settings(
         use_cache=not _flag(layered.pick("no_cache", "NO_CACHE", None), "NO_CACHE"),
         jobs=_jobs(layered.pick("jobs", "JOBS", None)),
         fail_on=_choice(layered.pick("fail_on", "FAIL_ON", None) or "error", _FAIL_ON, "fail-on"),
+        offline=_truthy(layered.pick("offline", "OFFLINE", None)),
     )
 
 
@@ -142,6 +144,7 @@ def _environment(name: str, spec: Mapping[str, Any], default_version: str) -> En
         if helm
         else None,
         policy_profile=spec.get("policyProfile"),
+        namespace=spec.get("namespace"),
     )
 
 
@@ -159,6 +162,7 @@ def _schema(raw: Mapping[str, Any]) -> SchemaSettings:
     return SchemaSettings(
         crd_paths=tuple(raw.get("crdPaths", ())),
         ignore_groups=tuple(raw.get("ignoreGroups", ())),
+        locations=tuple(raw.get("locations", ())),
     )
 
 
@@ -196,6 +200,7 @@ def _secrets(raw: Mapping[str, Any], hash_salt: str | None, vault_addr: str) -> 
         else None,
         baseline=raw.get("baseline"),
         hash_salt=hash_salt or None,
+        exclude=tuple(raw.get("exclude", ())),
     )
 
 

@@ -1,8 +1,12 @@
-"""CustomResourceDefinitions from `schema.crdPaths`: repository-relative files or directories
-holding CRDs that are installed out of band (by a Helm chart of an operator, say)."""
+"""CustomResourceDefinitions from files: `schema.crdPaths` (repository-relative files or
+directories holding CRDs installed out of band) and every CRD committed anywhere in the
+repository (a chart's `crds/`, a vendored operator bundle), so one committed copy serves every
+environment."""
 
 from __future__ import annotations
 
+import os
+import subprocess
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,3 +84,49 @@ def read_crd_paths(
             documents.extend(found)
             problems.extend(failed)
     return documents, problems
+
+
+_SKIPPED_DIRS = frozenset({".git", ".venv", "venv", "node_modules", "__pycache__"})
+
+
+def read_repository_crds(repo_root: Path) -> list[CrdDocument]:
+    """Every CRD in the repository's own (tracked or untracked, not git-ignored) YAML and JSON
+    files. Files that do not parse are skipped here: they are templates or belong to other
+    checks, and only a definition that parses can serve a kind."""
+    documents: list[CrdDocument] = []
+    for name in _repository_files(repo_root):
+        path = repo_root / name
+        try:
+            if path.stat().st_size > _MAX_FILE_BYTES:
+                continue
+            if b"CustomResourceDefinition" not in path.read_bytes():
+                continue
+        except OSError:
+            continue
+        found, _ = read_crd_file(repo_root, path)
+        documents.extend(found)
+    return documents
+
+
+def _repository_files(root: Path) -> list[str]:
+    command = ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"]
+    try:
+        result = subprocess.run(command, cwd=root, capture_output=True, check=False, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        result = None
+    if result is not None and result.returncode == 0:
+        listed = result.stdout.decode("utf-8", "surrogateescape").split("\0")
+    else:
+        listed = list(_walk(root))
+    return sorted(
+        name
+        for name in listed
+        if name.endswith(_SUFFIXES) and not set(name.split("/")[:-1]) & _SKIPPED_DIRS
+    )
+
+
+def _walk(root: Path) -> Iterator[str]:
+    for directory, dirnames, filenames in os.walk(root):
+        dirnames[:] = [name for name in dirnames if name not in _SKIPPED_DIRS]
+        for name in filenames:
+            yield Path(directory, name).relative_to(root).as_posix()

@@ -27,6 +27,9 @@ class KnownKind:
     kind: CustomKind
     crd: ResourceRef | None
     crd_file: SourceLocation | None
+    # False for CRDs borrowed from another environment or found elsewhere in the repository:
+    # their compile problems are reported where they are used, not in every environment.
+    own: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,12 +47,18 @@ class CustomKinds:
     namespaced: dict[tuple[str, str], bool] = field(default_factory=dict)
     versions: dict[tuple[str, str], list[str]] = field(default_factory=dict)
 
-    def add(self, body: Any, crd: ResourceRef | None, crd_file: SourceLocation | None) -> None:
+    def add(
+        self,
+        body: Any,
+        crd: ResourceRef | None,
+        crd_file: SourceLocation | None,
+        own: bool = True,
+    ) -> None:
         for kind in custom_kinds(body):
             gvk = (kind.group, kind.version, kind.kind)
             if gvk in self.served:
-                continue  # the rendered CRD (added first) wins over a crdPaths copy
-            self.served[gvk] = KnownKind(kind, crd, crd_file)
+                continue  # the environment's own CRD (added first) wins over other copies
+            self.served[gvk] = KnownKind(kind, crd, crd_file, own)
             self.namespaced[(kind.group, kind.kind)] = kind.namespaced
             self.versions.setdefault((kind.group, kind.kind), []).append(kind.version)
 
@@ -59,13 +68,26 @@ def is_crd(resource: Resource) -> bool:
     return ref.kind == "CustomResourceDefinition" and ref.api_version == CRD_API_VERSION
 
 
-def collect(resources: Iterable[Resource], documents: Iterable[CrdDocument]) -> CustomKinds:
+def collect(
+    resources: Iterable[Resource],
+    documents: Iterable[CrdDocument],
+    shared: Iterable[Resource] = (),
+    repository: Iterable[CrdDocument] = (),
+) -> CustomKinds:
+    """The kinds one environment can validate, by precedence: its own rendered CRDs, then
+    `schema.crdPaths`, then CRDs rendered in other environments (`shared`) and committed
+    anywhere in the repository (`repository`): a cluster has one CRD per kind, whoever
+    installs it."""
     known = CustomKinds()
     for resource in resources:
         if is_crd(resource):
             known.add(resource.body, resource.ref, None)
     for document in documents:
         known.add(document.body, None, SourceLocation(file=document.file))
+    for resource in shared:
+        known.add(resource.body, None, resource.origin, own=False)
+    for document in repository:
+        known.add(document.body, None, SourceLocation(file=document.file), own=False)
     return known
 
 

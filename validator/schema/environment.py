@@ -16,6 +16,7 @@ from validator.schema import deprecations
 from validator.schema.catalog import BuiltinCatalog, VersionSchemas
 from validator.schema.cel_rules import evaluate
 from validator.schema.custom import CustomCompiler, CustomKinds, KnownKind
+from validator.schema.located import LocatedSchema, SchemaLocations
 from validator.schema.messages import describe
 from validator.schema.metadata import Problem, check_metadata
 from validator.schema.scope import is_cluster_scoped_builtin, split_api_version
@@ -56,6 +57,7 @@ class KindPlan:
     deprecation: str | None  # the message, when the apiVersion is deprecated or removed
     removed: bool
     namespaced: bool | None  # None: nobody defines the kind
+    located: LocatedSchema | None = None  # from schema.locations, when nothing else serves it
 
 
 @dataclass(slots=True)
@@ -70,6 +72,7 @@ class EnvironmentCheck:
     old_resources: Mapping[str, Resource] | None
     # Helm installs into its release namespace, so objects without one are not homeless there.
     default_namespace: str | None = None
+    locations: SchemaLocations | None = None
     findings: list[Finding] = field(default_factory=list)
     _seen: dict[tuple[str, str, str, str], Resource] = field(default_factory=dict)
     _plans: dict[tuple[str, str], KindPlan] = field(default_factory=dict)
@@ -113,8 +116,12 @@ class EnvironmentCheck:
             self._validate(resource, plan.validator, body)
         elif plan.custom is not None:
             self._check_custom(resource, plan.custom, body)
+        elif plan.located is not None and plan.located.validator is not None:
+            self._validate(resource, plan.located.validator, body)
+        elif plan.located is not None and plan.located.error:
+            self.report(resource, ("", f"not validated: {plan.located.error}"), Severity.WARNING)
         elif not plan.removed:
-            self._report_unknown(resource, plan.group)
+            self._report_unknown(resource, plan)
         for problem in check_metadata(plan.group, ref.kind, body):
             self.report(resource, problem)
         for problem in check_pod_controller(plan.group, ref.kind, body):
@@ -132,6 +139,10 @@ class EnvironmentCheck:
         if not removed:
             validator = self.builtins.validator(self.schemas.version, (group, version, kind))
             custom = None if validator else self.custom.served.get((group, version, kind))
+        located = None
+        if validator is None and custom is None and not removed and self._may_look_up(group, kind):
+            assert self.locations is not None  # _may_look_up says so
+            located = self.locations.lookup(api_version, kind, self.cluster_version)
         plan = KindPlan(
             group=group,
             validator=validator,
@@ -143,6 +154,7 @@ class EnvironmentCheck:
             ),
             removed=removed,
             namespaced=self._namespaced(group, kind),
+            located=located,
         )
         self._plans[(api_version, kind)] = plan
         return plan
@@ -178,8 +190,20 @@ class EnvironmentCheck:
         for problem in problems:
             self.report(resource, problem)
 
-    def _report_unknown(self, resource: Resource, group: str) -> None:
+    def _may_look_up(self, group: str, kind: str) -> bool:
+        """Locations are asked only about kinds that are neither a Kubernetes group's nor a
+        CRD's (a wrong version of those is a mistake, not a missing schema), nor ignored."""
+        return (
+            self.locations is not None
+            and self.locations.configured
+            and group not in self.schemas.groups
+            and (group, kind) not in self.custom.versions
+            and not any(fnmatchcase(group, pattern) for pattern in self.ignore_groups)
+        )
+
+    def _report_unknown(self, resource: Resource, plan: KindPlan) -> None:
         ref = resource.ref
+        group = plan.group
         served = self.custom.versions.get((group, ref.kind))
         if served:
             versions = ", ".join(served)
@@ -194,10 +218,12 @@ class EnvironmentCheck:
             )
             self.report(resource, ("/apiVersion", message))
         elif not any(fnmatchcase(group, pattern) for pattern in self.ignore_groups):
+            tried = plan.located.tried if plan.located else ()
+            looked = f"; not found at: {'; '.join(tried)}" if tried else "; no schema.locations"
             message = (
                 f"no schema for {ref.api_version} {ref.kind}: not a Kubernetes "
-                f"{self.cluster_version} kind and no CustomResourceDefinition in the environment "
-                "or schema.crdPaths defines it"
+                f"{self.cluster_version} kind, no CustomResourceDefinition in the rendered "
+                f"environments, the repository or schema.crdPaths defines it{looked}"
             )
             self.report(resource, ("/kind", message), Severity.WARNING, SCHEMA_UNKNOWN_KIND)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from validator.model import (
@@ -16,9 +16,15 @@ from validator.model import (
     SourceLocation,
 )
 from validator.schema.catalog import BuiltinCatalog, VersionSchemas, resolve_version
-from validator.schema.crd_files import CrdDocument, CrdFileProblem, read_crd_paths
-from validator.schema.custom import CustomCompiler, CustomKinds, KnownKind, collect
+from validator.schema.crd_files import (
+    CrdDocument,
+    CrdFileProblem,
+    read_crd_paths,
+    read_repository_crds,
+)
+from validator.schema.custom import CustomCompiler, CustomKinds, KnownKind, collect, is_crd
 from validator.schema.environment import SCHEMA_INVALID, EnvironmentCheck
+from validator.schema.located import SchemaLocations
 from validator.schema.paths import json_pointer
 
 
@@ -36,6 +42,29 @@ class SchemaValidator:
         self._crd_files: dict[
             tuple[Path, tuple[str, ...]], tuple[list[CrdDocument], list[CrdFileProblem]]
         ] = {}
+        self._repository_crds: dict[Path, list[CrdDocument]] = {}
+        self._locations: dict[tuple[object, ...], SchemaLocations] = {}
+        self._shared: list[Resource] = []
+
+    def share(self, environments: Iterable[RenderedEnvironment]) -> None:
+        """Make the CRDs rendered in any of `environments` known to all of them."""
+        crds = [r for env in environments for r in env.resources if is_crd(r)]
+        with self._crd_files_lock:
+            self._shared = crds
+
+    def _repository(self, repo_root: Path) -> list[CrdDocument]:
+        with self._crd_files_lock:
+            if repo_root not in self._repository_crds:
+                self._repository_crds[repo_root] = read_repository_crds(repo_root)
+            return self._repository_crds[repo_root]
+
+    def _schema_locations(self, settings: Settings) -> SchemaLocations:
+        cache_dir = settings.cache_dir if settings.use_cache else None
+        key = (settings.schema.locations, settings.repo_root, cache_dir, settings.offline)
+        with self._crd_files_lock:
+            if key not in self._locations:
+                self._locations[key] = SchemaLocations(*key)
+            return self._locations[key]
 
     def _read_crd_paths(self, settings: Settings) -> tuple[list[CrdDocument], list[CrdFileProblem]]:
         key = (settings.repo_root, settings.schema.crd_paths)
@@ -55,7 +84,9 @@ class SchemaValidator:
         transition rules."""
         schemas = self.builtins.schemas(resolve_version(env.kubernetes_version))
         documents, file_problems = self._read_crd_paths(settings)
-        custom = collect(env.resources, documents)
+        custom = collect(
+            env.resources, documents, self._shared, self._repository(settings.repo_root)
+        )
         check = EnvironmentCheck(
             environment=env.name,
             cluster_version=env.kubernetes_version,
@@ -66,6 +97,7 @@ class SchemaValidator:
             ignore_groups=settings.schema.ignore_groups,
             old_resources=old_resources,
             default_namespace=_release_namespace(settings, env.name),
+            locations=self._schema_locations(settings),
         )
         for resource in env.resources:
             check.check(resource)
@@ -80,6 +112,8 @@ class SchemaValidator:
         """CRD rules that do not compile, reported once against the CRD that holds them."""
         findings = []
         for known in custom.served.values():
+            if not known.own:
+                continue
             compiled = self.compiler.compiled(known.kind, schemas)
             base: list[str | int] = ["spec", "versions", known.kind.version_index]
             base += ["schema", "openAPIV3Schema"]
@@ -97,8 +131,12 @@ class SchemaValidator:
 
 
 def _release_namespace(settings: Settings, environment: str) -> str | None:
+    """The namespace the environment's objects land in when they name none: the configured
+    `environments.<name>.namespace`, else the Helm release namespace."""
     spec = settings.environment(environment)
-    return spec.helm.namespace if spec and spec.helm else None
+    if spec is None:
+        return None
+    return spec.namespace or (spec.helm.namespace if spec.helm else None)
 
 
 def _crd_finding(environment: str, known: KnownKind, pointer: str, message: str) -> Finding:

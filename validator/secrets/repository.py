@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 import posixpath
 import subprocess
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+
+import pathspec
 
 from validator.model import Finding, Settings, Severity
 from validator.secrets.allow import DEFAULT_BASELINE, allowed_lines, load_baseline
@@ -57,6 +59,7 @@ def scan_repository(
     accepted = load_baseline(root / baseline_path(settings, baseline))
     salt = salt_for(settings, hash_salt)
     paths = sorted(set(files)) if files is not None else list_repository_files(root)
+    paths = excluded_filter(settings.secrets.exclude)(paths)
     cache = ScanCache(
         settings.cache_dir if settings.use_cache else None, _cache_context(context, salt)
     )
@@ -88,6 +91,12 @@ def baseline_path(settings: Settings, baseline: str | None) -> str:
 def salt_for(settings: Settings, hash_salt: str | None) -> str:
     """The keyword, else GITOPS_VALIDATOR_SECRETS_HASH_SALT (via settings), else the default."""
     return hash_salt or settings.secrets.hash_salt or DEFAULT_HASH_SALT
+
+
+def excluded_filter(patterns: Iterable[str]) -> Callable[[Iterable[str]], list[str]]:
+    """Drop the paths `secrets.exclude` names (gitignore-style patterns, `!` re-includes)."""
+    spec = pathspec.GitIgnoreSpec.from_lines(list(patterns))
+    return lambda paths: [path for path in paths if not spec.match_file(path)]
 
 
 def list_repository_files(root: Path) -> list[str]:
