@@ -197,5 +197,5 @@ def test_template_fields_follow_kubeconform() -> None:
     "bad", ["https://h/{{.Kind}}.json", "https://h/{{ if .Group }}x{{ end }}.json", "s3://b/x.json"]
 )
 def test_a_location_the_tool_cannot_use_is_a_config_error(bad: str) -> None:
-    with pytest.raises(ConfigError, match="schema.locations"):
+    with pytest.raises(ConfigError, match=r"schema\.locations"):
         parse_location(bad)
