@@ -65,10 +65,24 @@ class VaultSettings:
     auth: Mapping[str, Any] = field(default_factory=dict)
 
 
+# Reference schemes allowed when `secrets.allowedReferenceSchemes` is not configured: every
+# secret store; `file`, `exec` and `env` read the machine that renders, so they are opt-in.
+DEFAULT_REFERENCE_SCHEMES = (
+    "vault",
+    "sops",
+    "awssecrets",
+    "awsssm",
+    "gcpsecrets",
+    "azurekeyvault",
+    "onepassword",
+    "externalsecrets",
+)
+
+
 @dataclass(frozen=True, slots=True)
 class SecretsSettings:
     sops_config: str | None = None
-    allowed_reference_schemes: tuple[str, ...] = ("vault", "sops")
+    allowed_reference_schemes: tuple[str, ...] = DEFAULT_REFERENCE_SCHEMES
     allowed_key_providers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     vault: VaultSettings | None = None
     baseline: str | None = None  # repository-relative file of accepted secret findings

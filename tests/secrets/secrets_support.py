@@ -12,6 +12,7 @@ from typing import Any
 import pyrage
 
 from validator.model import EnvironmentSpec, Resource, ResourceRef, SecretsSettings, Settings
+from validator.settings import DEFAULT_REFERENCE_SCHEMES
 
 CANARY = "canary-7f3a9c1e-do-not-leak"
 
@@ -43,7 +44,7 @@ def make_settings(
     root: Path,
     sops_config: str | None = None,
     allowed_key_providers: dict[str, tuple[str, ...]] | None = None,
-    schemes: tuple[str, ...] = ("vault", "sops"),
+    schemes: tuple[str, ...] = DEFAULT_REFERENCE_SCHEMES,
 ) -> Settings:
     secrets = SecretsSettings(
         sops_config=sops_config,

@@ -23,6 +23,7 @@ from validator.model import (
     UsageError,
     VaultSettings,
 )
+from validator.settings import DEFAULT_REFERENCE_SCHEMES
 
 DEFAULT_KUBERNETES_VERSION = "1.33"
 ENV_PREFIX = "GITOPS_VALIDATOR_"
@@ -188,7 +189,9 @@ def _secrets(raw: Mapping[str, Any], hash_salt: str | None, vault_addr: str) -> 
     providers = raw.get("allowedKeyProviders", {})
     return SecretsSettings(
         sops_config=raw.get("sopsConfig"),
-        allowed_reference_schemes=tuple(raw.get("allowedReferenceSchemes", ("vault", "sops"))),
+        allowed_reference_schemes=tuple(
+            raw.get("allowedReferenceSchemes", DEFAULT_REFERENCE_SCHEMES)
+        ),
         allowed_key_providers={kind: tuple(keys) for kind, keys in providers.items()},
         vault=VaultSettings(
             address=vault["address"],

@@ -18,7 +18,7 @@ from validator.secrets.allow import DEFAULT_BASELINE, baseline_document, load_ba
 from validator.secrets.findings import DEFAULT_HASH_SALT, salted_hash
 from validator.secrets.references import SecretReference, check_reference
 from validator.secrets.rendered import leaks, secret_plaintext
-from validator.secrets.rendered_refs import reference_findings
+from validator.secrets.rendered_refs import reference_findings, uses_avp
 from validator.secrets.repository import (
     baseline_path,
     list_repository_files,
@@ -53,9 +53,10 @@ def scan_environment(
     accepted = load_baseline(settings.repo_root / baseline_path(settings, baseline))
     salt = salt_for(settings, hash_salt)
     findings: list[Finding] = []
+    avp = uses_avp(env.resources)
     for resource in env.resources:
         if resource.body.get("kind") == "Secret":
             findings.extend(secret_plaintext(resource, salt))
         findings.extend(leaks(resource, salt))
-        findings.extend(reference_findings(resource, settings.secrets, settings.repo_root))
+        findings.extend(reference_findings(resource, settings.secrets, settings.repo_root, avp))
     return [finding for finding in findings if not accepted.accepts(finding)]

@@ -23,6 +23,17 @@ AVP_PLACEHOLDER = re.compile(r"^<[A-Za-z0-9_.\-]+>$")
 AVP_PATH_ANNOTATION = "avp.kubernetes.io/path"
 VAULT_SCHEMES = frozenset({"vault", "openbao"})
 
+# Whole-value references that an in-cluster operator or injector resolves (never this tool),
+# by the scheme name `secrets.allowedReferenceSchemes` uses for them.
+STORE_REFERENCES = (
+    ("onepassword", re.compile(r"^op://[^/\s]+/[^/\s]+(?:/[^/\s]+){1,2}$")),
+    ("azurekeyvault", re.compile(r"^(?:akv|azurekeyvault)://[^/\s]+/[^\s]+$")),
+    ("awssecrets", re.compile(r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:\S+$")),
+    ("awsssm", re.compile(r"^arn:aws[a-z-]*:ssm:[a-z0-9-]+:\d{12}:parameter/\S+$")),
+    # bank-vaults' webhook syntax: vault:secret/data/app#key[#version]
+    ("vault", re.compile(r"^vault:[A-Za-z0-9_.\-/]+#[^#\s]+(?:#\d+)?$")),
+)
+
 
 @dataclass(frozen=True, slots=True)
 class SecretReference:
@@ -52,7 +63,19 @@ def find_references(text: str) -> Iterator[str]:
 
 def is_reference(value: str) -> bool:
     stripped = value.strip()
-    return bool(VALS_REF.fullmatch(stripped) or AVP_INLINE.fullmatch(stripped))
+    return bool(
+        VALS_REF.fullmatch(stripped)
+        or AVP_INLINE.fullmatch(stripped)
+        or store_reference_scheme(stripped)
+    )
+
+
+def store_reference_scheme(value: str) -> str | None:
+    """The scheme of a whole-value operator reference (`op://…`, an AWS ARN…), or None."""
+    for scheme, pattern in STORE_REFERENCES:
+        if pattern.match(value):
+            return scheme
+    return None
 
 
 def normalise_kv(path: str, vault: VaultSettings | None) -> tuple[str | None, str]:

@@ -51,8 +51,10 @@ def walk_strings(node: Any, path: Path = ()) -> Iterator[tuple[Path, str]]:
 
 
 def _decoded(value: str) -> str:
+    # kustomize folds long base64 values of generated Secrets over several lines
+    compact = "".join(value.split())
     try:
-        raw = base64.b64decode(value, validate=True)
+        raw = base64.b64decode(compact, validate=True)
     except (binascii.Error, ValueError):
         return value  # not base64: judge the text as written
     return raw.decode("utf-8", "replace")
@@ -76,8 +78,9 @@ def secret_plaintext(resource: Resource, salt: str) -> Iterator[Finding]:
         entries = body.get(field)
         if not isinstance(entries, Mapping):
             continue
+        sops_dotenv = _is_sops_dotenv(field, entries)
         for key, value in entries.items():
-            if value is None or value == "":
+            if value is None or value == "" or (sops_dotenv and str(key).startswith("sops_")):
                 continue
             raw = str(value)
             text = raw if field == "stringData" or looks_encrypted(raw) else _decoded(raw)
@@ -90,6 +93,17 @@ def secret_plaintext(resource: Resource, salt: str) -> Iterator[Finding]:
                 f"reference {hash_note(salted_hash(text, salt))}"
             )
             yield object_finding(SECRET_PLAINTEXT, message, resource, (field, str(key)))
+
+
+def _is_sops_dotenv(field: str, entries: Mapping[str, Any]) -> bool:
+    """A kustomize `secretGenerator` `envs:` entry read a SOPS-encrypted dotenv file: every
+    value is ciphertext except sops' own `sops_*` metadata keys, which the controller (Flux's
+    kustomize-controller, ksops) drops when it decrypts. Judged by the MAC being ciphertext."""
+    mac = entries.get("sops_mac")
+    if not isinstance(mac, str) or "sops_version" not in entries:
+        return False
+    text = mac if field == "stringData" or looks_encrypted(mac) else _decoded(mac)
+    return looks_encrypted(text.strip())
 
 
 def leaks(resource: Resource, salt: str) -> Iterator[Finding]:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path as FsPath
 from typing import Any
 
 from validator.model import Finding, Resource, SecretsSettings
-from validator.secrets.findings import SECRET_REF_INVALID, object_finding
+from validator.secrets.findings import (
+    SECRET_REF_INVALID,
+    SECRET_REF_SCHEME_DENIED,
+    object_finding,
+)
 from validator.secrets.references import (
     AVP_PATH_ANNOTATION,
     AVP_PLACEHOLDER,
@@ -16,15 +20,36 @@ from validator.secrets.references import (
     avp_path_problems,
     check_reference,
     find_references,
+    store_reference_scheme,
 )
 from validator.secrets.rendered import SECRET_FIELDS, is_secret, walk_strings
 
 
+def uses_avp(resources: Iterable[Resource]) -> bool:
+    """Whether the environment is rendered for argocd-vault-plugin: some object carries the
+    `avp.kubernetes.io/path` annotation or an inline `<path:…>` reference in a Secret."""
+    for resource in resources:
+        if AVP_PATH_ANNOTATION in _annotations(resource.body):
+            return True
+        if is_secret(resource.body) and any(
+            "<path:" in value for _, value in walk_strings(resource.body)
+        ):
+            return True
+    return False
+
+
 def reference_findings(
-    resource: Resource, secrets: SecretsSettings, repo_root: FsPath
+    resource: Resource, secrets: SecretsSettings, repo_root: FsPath, avp: bool = False
 ) -> Iterator[Finding]:
+    """`avp`: the environment uses argocd-vault-plugin (see `uses_avp`); only then is a bare
+    `<key>` Secret value an AVP placeholder rather than a `<fill-me-in>` for people."""
     body = resource.body
+    allowed = secrets.allowed_reference_schemes
     for path, value in walk_strings(body):
+        scheme = store_reference_scheme(value.strip())
+        if scheme is not None and scheme not in allowed:
+            message = f"{scheme} reference: scheme not allowed (allowed: {', '.join(allowed)})"
+            yield object_finding(SECRET_REF_SCHEME_DENIED, message, resource, path)
         for expression in find_references(value):
             reference, problems = check_reference(
                 expression, secrets.allowed_reference_schemes, secrets.vault
@@ -36,10 +61,14 @@ def reference_findings(
                     f"ref+sops://{expression_path(expression)}: no such file in the repository"
                 )
                 yield object_finding(SECRET_REF_INVALID, message, resource, path)
-    yield from _avp_annotation_findings(resource, secrets)
+    yield from _avp_annotation_findings(resource, secrets, avp)
     if body.get("kind") == "ExternalSecret" and str(body.get("apiVersion", "")).startswith(
         "external-secrets.io/"
     ):
+        if "externalsecrets" not in allowed:
+            listed = ", ".join(allowed)
+            message = f"ExternalSecret: scheme externalsecrets not allowed (allowed: {listed})"
+            yield object_finding(SECRET_REF_SCHEME_DENIED, message, resource, ())
         yield from _external_secret_findings(resource)
 
 
@@ -61,7 +90,9 @@ def _annotations(body: Mapping[str, Any]) -> Mapping[str, Any]:
     return annotations if isinstance(annotations, Mapping) else {}
 
 
-def _avp_annotation_findings(resource: Resource, secrets: SecretsSettings) -> Iterator[Finding]:
+def _avp_annotation_findings(
+    resource: Resource, secrets: SecretsSettings, avp: bool
+) -> Iterator[Finding]:
     annotations = _annotations(resource.body)
     path = annotations.get(AVP_PATH_ANNOTATION)
     pointer = ("metadata", "annotations", AVP_PATH_ANNOTATION)
@@ -70,7 +101,7 @@ def _avp_annotation_findings(resource: Resource, secrets: SecretsSettings) -> It
         for problem in avp_path_problems(label, path, secrets.vault):
             yield object_finding(problem.rule_id, problem.message, resource, pointer)
         return
-    if not is_secret(resource.body):
+    if not avp or not is_secret(resource.body):
         return
     for field in SECRET_FIELDS:
         entries = resource.body.get(field)

@@ -31,7 +31,7 @@ from validator.secrets.leaks import (
 )
 from validator.secrets.scan_cache import ScanCache
 from validator.secrets.sops_check import SopsContext, check_sops_file, is_binary_envelope
-from validator.secrets.sops_load import mentions_sops, store_for
+from validator.secrets.sops_load import detect_store, mentions_sops, store_for
 
 SKIPPED_DIRS = frozenset({".git", ".venv", "venv", "node_modules", "__pycache__", ".mypy_cache"})
 MAX_FILE_BYTES = 2 * 1024 * 1024  # larger files are data, not configuration
@@ -149,7 +149,7 @@ def _scan_file(
         return []
     text = _read_text(root, path)
     reason = forbidden_reason(path, text)
-    if reason is not None:
+    if reason is not None and not (text and _is_sops_encrypted_copy(path, text, reason)):
         return [file_finding(SECRET_FILE_FORBIDDEN, f"{path} is {reason}; remove it", path)]
     name = posixpath.basename(path)
     if name == ".sops.yml":
@@ -158,6 +158,61 @@ def _scan_file(
     if text is None or name == ".sops.yaml":
         return []
     return cache.findings(root, path, text, lambda: _text_findings(path, text, context, salt))
+
+
+# Application source code is not what a GitOps build reads: its test fixtures (a JWT in a Go
+# test) are not deployed. A source file a generator does read reaches a rendered object, where
+# the rendered-object leak check sees it.
+SOURCE_CODE_SUFFIXES = frozenset(
+    {
+        ".go",
+        ".py",
+        ".js",
+        ".mjs",
+        ".cjs",
+        ".ts",
+        ".tsx",
+        ".jsx",
+        ".java",
+        ".kt",
+        ".kts",
+        ".scala",
+        ".rb",
+        ".rs",
+        ".c",
+        ".h",
+        ".cc",
+        ".cpp",
+        ".hpp",
+        ".cs",
+        ".php",
+        ".swift",
+        ".m",
+        ".mm",
+        ".dart",
+        ".ex",
+        ".exs",
+        ".erl",
+        ".clj",
+        ".lua",
+        ".pl",
+        ".pm",
+        ".r",
+        ".jl",
+        ".vue",
+        ".svelte",
+    }
+)
+
+
+def is_source_code(path: str) -> bool:
+    return posixpath.splitext(path)[1].lower() in SOURCE_CODE_SUFFIXES
+
+
+def _is_sops_encrypted_copy(path: str, text: str, reason: str) -> bool:
+    """A kubeconfig that sops encrypted is how teams commit cluster credentials safely (it is
+    checked as a SOPS file instead); decrypted copies and private keys stay forbidden."""
+    return reason.startswith("a kubeconfig") and _is_sops_candidate(path, text)
 
 
 def _text_findings(path: str, text: str, context: SopsContext, salt: str) -> list[Finding]:
@@ -169,12 +224,16 @@ def _text_findings(path: str, text: str, context: SopsContext, salt: str) -> lis
             message = f"{path} nests too deeply to be checked as a SOPS file"
             findings.append(file_finding(SOPS_INVALID_METADATA, message, path))
     if not is_marked_test_key(path, text):
-        findings.extend(_leak_findings(path, text, salt))
+        leaks = _leak_findings(path, text, salt)
+        if is_source_code(path):  # only private keys, which must not be committed anywhere
+            leaks = [leak for leak in leaks if "private key" in leak.message]
+        findings.extend(leaks)
     return findings
 
 
 def _is_sops_candidate(path: str, text: str) -> bool:
-    if store_for(path) == "binary":
+    store = detect_store(path, text)
+    if store == "binary":
         return '"sops"' in text and is_binary_envelope(text)
     return mentions_sops(text)
 

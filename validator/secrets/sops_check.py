@@ -25,7 +25,7 @@ from validator.secrets.sops_config import (
     recipients_of,
 )
 from validator.secrets.sops_encryption import encryption_problems
-from validator.secrets.sops_load import SopsDocument, load_sops_document, store_for
+from validator.secrets.sops_load import SopsDocument, detect_store, load_sops_document
 from validator.secrets.sops_metadata import master_keys, metadata_problems
 from validator.secrets.sops_text import SopsParseError
 from validator.secrets.sops_values import looks_encrypted
@@ -77,7 +77,7 @@ def check_sops_file(file: str, text: str, context: SopsContext) -> list[Finding]
     try:
         document = load_sops_document(file, text)
     except SopsParseError as error:
-        store = store_for(file)
+        store = detect_store(file, text)
         message = f"cannot be read as a sops {store} file: {error}"
         return [file_finding(SOPS_INVALID_METADATA, message, file, error.line)]
     has_ciphertext = any(looks_encrypted(leaf.value) for leaf in document.leaves)

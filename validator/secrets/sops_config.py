@@ -12,6 +12,7 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
+from validator.secrets.go_regex import GoRegexError, compile_go, go_search
 from validator.secrets.sops_metadata import MasterKey
 
 Recipient = tuple[str, str]  # (metadata provider name, identity)
@@ -67,7 +68,7 @@ class SopsConfig:
         """First rule whose unanchored path_regex matches the path relative to the config dir."""
         relative = posixpath.relpath(file, posixpath.dirname(self.path) or ".")
         for rule in self.rules:
-            if not rule.path_regex or re.search(rule.path_regex, relative):
+            if not rule.path_regex or go_search(rule.path_regex, relative):
                 return rule
         return None
 
@@ -133,10 +134,11 @@ def parse_sops_config(path: str, text: str) -> SopsConfig:
             raise SopsConfigInvalid(f"{path}: creation rule #{index} is not a mapping")
         regex = str(rule.get("path_regex") or "")
         try:
-            re.compile(regex)
-        except re.error:
+            compile_go(regex)
+        except GoRegexError as error:
             raise SopsConfigInvalid(
-                f"{path}: creation rule #{index} path_regex is invalid"
+                f"{path}: creation rule #{index} path_regex is not a Go (RE2) regular "
+                f"expression ({error})"
             ) from None
         parsed.append(CreationRule(index, regex, _rule_recipients(rule)))
     return SopsConfig(path, tuple(parsed))

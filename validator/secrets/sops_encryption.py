@@ -7,11 +7,11 @@ directly above a key, and the decision covers the key's whole subtree.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from validator.secrets.findings import SOPS_INVALID_METADATA, SOPS_UNENCRYPTED_VALUE, key_path
+from validator.secrets.go_regex import go_compiles, go_search
 from validator.secrets.sops_load import Leaf, SopsDocument
 from validator.secrets.sops_metadata import selector
 from validator.secrets.sops_values import EncFormatError, looks_encrypted, parse_enc
@@ -36,12 +36,12 @@ class Selector:
         kind = self.name
         if kind.endswith("_comment_regex"):
             hit = any(
-                re.search(self.value, comment)
+                go_search(self.value, comment)
                 for line in leaf.key_lines
                 for comment in comments_above(lines, line)
             )
         elif kind.endswith("_regex"):
-            hit = any(re.search(self.value, key) for key in leaf.keys)
+            hit = any(go_search(self.value, key) for key in leaf.keys)
         else:
             hit = any(key.endswith(self.value) for key in leaf.keys)
         return hit if kind.startswith("encrypted") else not hit
@@ -61,8 +61,10 @@ def _is_empty(value: object) -> bool:
 
 
 def _kube_kind(doc: SopsDocument, leaves: Sequence[Leaf], index: int) -> str | None:
-    """`Secret`, another kind, or "?" when encrypted; None when the document is not an object."""
-    if not {"apiVersion", "kind"} <= doc.top_keys[index]:
+    """`Secret`, another kind, or "?" when encrypted; None when the document is not a
+    Kubernetes object. Objects always carry `metadata`: a kubeconfig (`apiVersion`, `kind:
+    Config`, no metadata) or another tool's config is not one, and may be encrypted whole."""
+    if not {"apiVersion", "kind", "metadata"} <= doc.top_keys[index]:
         return None
     kind = next(leaf.value for leaf in leaves if leaf.document == index and leaf.keys == ("kind",))
     return "?" if looks_encrypted(kind) else str(kind)
@@ -133,8 +135,4 @@ def _why(doc: SopsDocument, chooser: Selector, leaf: Leaf, kind: str | None) -> 
 def _compiles(name: str, value: str) -> bool:
     if not name.endswith("_regex"):
         return bool(name)
-    try:
-        re.compile(value)
-    except re.error:
-        return False  # reported by the metadata check
-    return True
+    return go_compiles(value)  # a pattern that does not compile is reported by the metadata check

@@ -60,8 +60,43 @@ def store_for(path: str) -> str:
     return "binary"
 
 
+_STORE_MARKERS = (
+    ("yaml", re.compile(r"^sops:\s*$", re.M)),
+    ("dotenv", re.compile(r"^sops_(?:version|mac)=", re.M)),
+    ("ini", re.compile(r"^\[sops\]\s*$", re.M)),
+)
+
+
+def detect_store(path: str, text: str) -> str:
+    """The store the file was written in: its name's, unless the content says otherwise.
+
+    sops picks the store from the name, but `--input-type`/`--output-type` write any format
+    under any name (an encrypted `kubeconfig` with no suffix is YAML), and the content is what
+    sops needs back (`sops -d --input-type yaml kubeconfig`). JSON and the binary envelope
+    (JSON with `data` and `sops` only) are told apart by their keys.
+    """
+    named = store_for(path)
+    stripped = text.lstrip()
+    if stripped.startswith("{"):
+        if named in ("json", "binary"):
+            return named
+        return "binary" if _binary_keys(stripped) else "json"
+    for store, marker in _STORE_MARKERS:
+        if marker.search(text):
+            return store
+    return named
+
+
+def _binary_keys(text: str) -> bool:
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return False
+    return isinstance(data, dict) and set(data) == {"data", "sops"}
+
+
 def load_sops_document(path: str, text: str) -> SopsDocument:
-    store = store_for(path)
+    store = detect_store(path, text)
     lines = tuple(text.splitlines())
     if store == "yaml":
         return _load_yaml(path, text, lines)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from validator.secrets.go_regex import go_compiles
 from validator.secrets.sops_values import check_mac
 
 SELECTORS = (
@@ -129,12 +130,9 @@ def _selector_problems(metadata: Mapping[str, Any]) -> Iterator[str]:
         value = metadata[name]
         if not isinstance(value, str):
             yield f"{name} must be a string"
-        elif name.endswith("_regex"):
-            try:
-                re.compile(value)
-            except re.error:
-                # sops ignores compile errors, so a broken encrypted_regex encrypts nothing
-                yield f"{name} does not compile as a regular expression"
+        elif name.endswith("_regex") and not go_compiles(value):
+            # sops ignores compile errors, so a broken encrypted_regex encrypts nothing
+            yield f"{name} does not compile as a Go (RE2) regular expression"
 
 
 def _key_problems(metadata: Mapping[str, Any]) -> Iterator[str]:

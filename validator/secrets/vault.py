@@ -28,7 +28,7 @@ from validator.secrets.errors import (
 from validator.secrets.references import VAULT_SCHEMES, SecretReference, check_reference
 from validator.secrets.resolve import decrypt_object, decrypt_sops
 from validator.secrets.sops_config import denied_keys
-from validator.secrets.sops_load import load_sops_document, store_for
+from validator.secrets.sops_load import detect_store, load_sops_document
 from validator.secrets.sops_metadata import master_keys
 from validator.secrets.sops_text import SopsParseError
 from validator.secrets.substitute import as_text, assert_resolved, select_key, substitute
@@ -138,7 +138,7 @@ class SecretResolver:
                     f"{label}: ref+sops file {relative} is not in the repository"
                 )
             data = path.read_bytes()
-            store = store_for(relative)
+            store = detect_store(relative, data.decode("utf-8", "replace"))
             metadata = _sops_metadata(relative, data)
             options = self._sops_options(metadata, label)
             output = store if whole else "json"
