@@ -83,7 +83,9 @@ def test_text_output_is_editor_lines_then_environments_then_a_verdict(make_repo,
     assert "\033[" not in plain.stdout
     lines = plain.stdout.splitlines()
     assert any(
-        line.startswith("overlays/staging/kustomization.yaml:1:1: error render-failed: ")
+        line.startswith(
+            "overlays/staging/kustomization.yaml:4:1: error render-failed: "
+        )  # the entry
         for line in lines
     )
     assert any(

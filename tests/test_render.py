@@ -27,7 +27,7 @@ def test_broken_environment_is_a_finding_and_others_still_validate(make_repo, ru
     assert finding["environment"] == "staging"
     assert finding["location"] == {
         "file": "overlays/staging/kustomization.yaml",
-        "line": 1,
+        "line": 4,  # the `- missing.yaml` entry (issue 11)
         "column": 1,
     }
     assert "missing.yaml" in finding["message"]

@@ -25,6 +25,7 @@ from validator.model import (
 )
 from validator.render.cache import RenderCache, cache_key
 from validator.render.document import Document
+from validator.render.failure import clean_message, locate_failure
 from validator.render.flux import FluxEntryError, flux_inputs, render_flux
 from validator.render.helm import HelmRenderError, merged_values, render_chart
 from validator.render.helm_shim import TEMPLATE_ANNOTATION
@@ -248,7 +249,10 @@ def _failed(
 ) -> RenderedEnvironment:
     where = spec.helm.chart if spec.helm else (spec.flux.entry if spec.flux else str(spec.path))
     entry = kustomization_file(settings.repo_root / where) if spec.path else None
-    location = SourceLocation(_relative(entry, settings.repo_root) if entry else where, 1)
+    message = clean_message(message)
+    location = locate_failure(
+        message, settings.repo_root, spec.helm.chart if spec.helm else None
+    ) or SourceLocation(_relative(entry, settings.repo_root) if entry else where, 1)
     finding = Finding(
         rule_id="render-failed",
         category=Category.RENDER,

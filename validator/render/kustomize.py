@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from validator.model import ValidatorError
+from validator.render.failure import is_tool_warning
 from validator.render.tools import KustomizeTool
 
 TIMEOUT_SECONDS = 600
@@ -119,14 +120,20 @@ def _bound_child() -> None:
 
 def _write_helm_shim(scratch: Path) -> Path:
     shim = scratch / "helm"
-    shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m validator.render.helm_shim "$@"\n')
+    # -W ignore: a Python warning on the shim's stderr would end up in kustomize's error text
+    command = f'exec "{sys.executable}" -W ignore -m validator.render.helm_shim "$@"'
+    shim.write_text(f"#!/bin/sh\n{command}\n")
     shim.chmod(0o700)
     return shim
 
 
 def _clean_error(stderr: str, wrapper: Path, repo_root: Path) -> str:
     """The last meaningful line of kustomize's stderr, with scratch paths made repo-relative."""
-    lines = [_KLOG_PREFIX.sub("", line).strip() for line in stderr.strip().splitlines()]
+    lines = [
+        _KLOG_PREFIX.sub("", line).strip()
+        for line in stderr.strip().splitlines()
+        if not is_tool_warning(line)
+    ]
     if lines and lines[-1] == ">" and "<" in lines:
         # klog wraps a multi-line error as `err=<`, its lines, then `>`: keep all of them.
         start = len(lines) - 1 - lines[::-1].index("<")
