@@ -60,6 +60,9 @@ CATALOG: dict[str, dict[str, Any]] = {
                 "prune": {"type": "boolean"},
                 "sourceRef": _REF,
                 "targetNamespace": {"type": "string"},
+                "decryption": _object(
+                    {"provider": {"type": "string", "enum": ["sops"]}, "secretRef": _REF}
+                ),
             },
             ("interval", "prune", "sourceRef"),
         )
