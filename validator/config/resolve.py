@@ -85,7 +85,7 @@ def resolve_settings(
         use_cache=not _flag(layered.pick("no_cache", "NO_CACHE", None), "NO_CACHE"),
         jobs=_jobs(layered.pick("jobs", "JOBS", None)),
         fail_on=_choice(layered.pick("fail_on", "FAIL_ON", None) or "error", _FAIL_ON, "fail-on"),
-        offline=_truthy(layered.pick("offline", "OFFLINE", None)),
+        offline=_flag(layered.pick("offline", "OFFLINE", None), "OFFLINE"),
     )
 
 
@@ -235,6 +235,7 @@ _CONFINED = (
     ("policies", "exceptions"),
     ("policies", "paths"),
     ("schema", "crdPaths"),
+    ("schema", "locations"),  # URLs resolve inside the root and pass; files must be ours
 )
 
 
