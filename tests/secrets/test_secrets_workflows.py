@@ -157,8 +157,6 @@ def test_generated_secrets_from_sops_files_are_encrypted_and_plaintext_is_kept(
         }
     )
     assert _validate(run_cli, repo) == [
-        ("secret-leak", "", ""),  # the same two in the source file, by the repository scan
-        ("secret-leak", "", ""),
         ("secret-leak", "ConfigMap", "/data/key"),  # a committed private key in a manifest
         ("secret-leak", "ConfigMap", "/data/token"),  # a real leak in a ConfigMap
         ("secret-plaintext", "Secret", "/data/EXTRA"),  # the literal beside SOPS inputs
