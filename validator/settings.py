@@ -76,6 +76,7 @@ DEFAULT_REFERENCE_SCHEMES = (
     "azurekeyvault",
     "onepassword",
     "externalsecrets",
+    "ksops",
 )
 
 

@@ -232,3 +232,23 @@ def test_leak_scan_reads_gitops_files_not_application_source(tmp_path: Path) -> 
         ("secret-leak", "apps/web/app.env"),  # a secret-named variable with a literal
         ("secret-leak", "apps/web/values.yaml"),
     ]
+
+
+def test_ksops_generators_list_sops_files_and_are_allow_listable(tmp_path: Path, encrypt) -> None:
+    generator = (
+        "apiVersion: viaduct.ai/v1\nkind: ksops\nmetadata:\n  name: secrets\n"
+        "files:\n  - ./db.enc.yaml\n  - ./plain.yaml\n  - ./gone.enc.yaml\n"
+    )
+    write(tmp_path, "apps/prod/secret-generator.yaml", generator)
+    write(tmp_path, "apps/prod/db.enc.yaml", encrypt("password: x\n", "db.enc.yaml"))
+    write(tmp_path, "apps/prod/plain.yaml", "password: not-encrypted\n")
+    findings = scan_repository(make_settings(tmp_path))
+    assert sorted((f.rule_id, f.location.line if f.location else 0) for f in findings) == [
+        ("secret-ref-invalid", 7),  # plain.yaml: not SOPS-encrypted
+        ("secret-ref-invalid", 8),  # gone.enc.yaml: does not exist
+    ]
+    assert "not SOPS-encrypted" in min(findings, key=lambda f: f.location.line).message
+    denied = scan_repository(make_settings(tmp_path, schemes=("vault", "sops")))
+    assert [(f.rule_id, f.location.file) for f in denied] == [
+        ("secret-ref-scheme-denied", "apps/prod/secret-generator.yaml")
+    ]

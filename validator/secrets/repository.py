@@ -23,6 +23,7 @@ from validator.secrets.findings import (
     salted_hash,
 )
 from validator.secrets.forbidden import forbidden_reason, is_marked_test_key
+from validator.secrets.ksops import ksops_findings
 from validator.secrets.leaks import (
     find_leaks,
     is_secret_name,
@@ -55,6 +56,7 @@ def scan_repository(
         repo_root=root,
         sops_config=settings.secrets.sops_config,
         allowed_key_providers=settings.secrets.allowed_key_providers,
+        reference_schemes=settings.secrets.allowed_reference_schemes,
     )
     accepted = load_baseline(root / baseline_path(settings, baseline))
     salt = salt_for(settings, hash_salt)
@@ -157,7 +159,9 @@ def _scan_file(
         return [file_finding(SOPS_NO_CREATION_RULE, message, path, severity=Severity.WARNING)]
     if text is None or name == ".sops.yaml":
         return []
-    return cache.findings(root, path, text, lambda: _text_findings(path, text, context, salt))
+    findings = cache.findings(root, path, text, lambda: _text_findings(path, text, context, salt))
+    # Not cached: whether the files a ksops generator lists exist is not in its own text.
+    return findings + ksops_findings(root, path, text, context.reference_schemes)
 
 
 # Application source code is not what a GitOps build reads: its test fixtures (a JWT in a Go

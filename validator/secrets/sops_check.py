@@ -29,6 +29,7 @@ from validator.secrets.sops_load import SopsDocument, detect_store, load_sops_do
 from validator.secrets.sops_metadata import master_keys, metadata_problems
 from validator.secrets.sops_text import SopsParseError
 from validator.secrets.sops_values import looks_encrypted
+from validator.settings import DEFAULT_REFERENCE_SCHEMES
 
 MAX_SOPS_CONFIG_BYTES = 1 << 20
 
@@ -40,6 +41,7 @@ class SopsContext:
     repo_root: Path
     sops_config: str | None = None
     allowed_key_providers: Mapping[str, Iterable[str]] = field(default_factory=dict)
+    reference_schemes: tuple[str, ...] = DEFAULT_REFERENCE_SCHEMES  # for ksops generators
     _configs: dict[str, SopsConfig | SopsConfigInvalid] = field(default_factory=dict)
     _reported: set[str] = field(default_factory=set)
 
