@@ -327,3 +327,59 @@ def test_namespaced_policy_only_sees_its_namespace() -> None:
         for n, r, o in engine.outcomes(env_of(pod("a"), pod("b", namespace="other")))
     }
     assert names == {("shop/p", "a"): "pass", ("shop/p", "b"): "skip"}
+
+
+def test_validate_cel_with_variables_preconditions_and_message_fallback() -> None:
+    raw = rule(
+        "r",
+        {
+            "message": "replicas must be at most 5",
+            "cel": {
+                "variables": [{"name": "replicas", "expression": "object.spec.replicas"}],
+                "expressions": [{"expression": "variables.replicas <= 5"}],
+            },
+        },
+        kinds=("Deployment",),
+        celPreconditions=[{"name": "labelled", "expression": "has(object.metadata.labels)"}],
+    )
+    small = {**deployment("small"), "spec": {"replicas": 2}}
+    big = {**deployment("big"), "spec": {"replicas": 9}}
+    big["metadata"] = {**big["metadata"], "labels": {"a": "b"}}
+    small["metadata"] = {**small["metadata"], "labels": {"a": "b"}}
+    unlabelled = {**deployment("plain"), "spec": {"replicas": 9}}
+    results = rule_results(cluster_policy("p", raw), small, big, unlabelled)
+    assert statuses(results) == {
+        ("small", "r"): "pass",
+        ("big", "r"): "fail",
+        ("plain", "r"): "skip",
+    }
+    assert results[("big", "r")].message == "replicas must be at most 5"
+
+
+def test_validate_cel_params_from_the_objects() -> None:
+    raw = rule(
+        "r",
+        {
+            "cel": {
+                "paramKind": {"apiVersion": "v1", "kind": "ConfigMap"},
+                "paramRef": {"name": "limits", "namespace": "shop"},
+                "expressions": [
+                    {
+                        "expression": "object.spec.replicas <= int(params.data.max)",
+                        "messageExpression": "'at most ' + params.data.max",
+                    }
+                ],
+            }
+        },
+        kinds=("Deployment",),
+    )
+    limits = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "limits", "namespace": "shop"},
+        "data": {"max": "3"},
+    }
+    results = rule_results(
+        cluster_policy("p", raw), limits, {**deployment("big"), "spec": {"replicas": 4}}
+    )
+    assert (results[("big", "r")].result, results[("big", "r")].message) == ("fail", "at most 3")

@@ -24,13 +24,16 @@ _URL = re.compile(
 )
 
 
+_DOTTED = re.compile(r'"[^"]*"|[^.]+')
+
+
 class ContextError(ValueError):
     pass
 
 
 def set_dotted(target: dict[str, Any], key: str, value: Any) -> None:
     """Values files name keys with dots: `request.operation: UPDATE`."""
-    parts = key.split(".")
+    parts = [p.strip('"') for p in _DOTTED.findall(key)] or [key]
     node = target
     for part in parts[:-1]:
         child = node.get(part)

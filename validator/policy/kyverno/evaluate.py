@@ -7,11 +7,12 @@ from typing import Any
 
 from validator.model import Resource
 from validator.policy.families import RuleResult, Scope
+from validator.policy.kyverno.cel_rule import run_cel
 from validator.policy.kyverno.conditions import ConditionError, evaluate_conditions
 from validator.policy.kyverno.context import base_context, set_dotted
 from validator.policy.kyverno.match import Request, rule_matches
 from validator.policy.kyverno.policy import KyvernoPolicy, KyvernoRule
-from validator.policy.kyverno.rules import Response, RuleRun, validate_block
+from validator.policy.kyverno.rules import CelRunner, Response, RuleRun, validate_block
 from validator.policy.kyverno.values import wildcard_match
 
 NAME_LABEL = "kubernetes.io/metadata.name"
@@ -42,26 +43,40 @@ def _values(
 
 
 def evaluate_policy(policy: KyvernoPolicy, resource: Resource, scope: Scope) -> list[RuleResult]:
-    operation = scope.operation
-    body = resource.body
-    old = scope.old_body
-    subject = old if operation == "DELETE" and old is not None else body
-    namespace = (subject.get("metadata") or {}).get("namespace")
-    request = Request(subject, operation, namespace_labels(scope, namespace), scope.user_info)
     results = []
     for rule in policy.rules:
+        values = _values(scope, policy, rule, resource)
+        operation = str(values.get("request.operation") or scope.operation).upper()
+        old = scope.old_body if operation in ("UPDATE", "DELETE") else None
+        if operation in ("UPDATE", "DELETE") and old is None:
+            old = resource.body  # the Kyverno CLI's UPDATE/DELETE: the old object is the resource
+        subject = old if operation == "DELETE" and old is not None else resource.body
+        namespace = (subject.get("metadata") or {}).get("namespace")
+        request = Request(
+            subject, operation, namespace_labels(scope, namespace), scope.user_info,
+            *_subresource(scope, subject),
+        )  # fmt: skip
         if not rule_matches(
             rule.raw.get("match"), rule.raw.get("exclude"), request, policy.namespace
         ):
             continue
-        response = _rule(policy, rule, resource, scope, request)
+        response = _rule(policy, rule, resource, scope, request, values, old)
         if response is not None:
             results.append(
-                RuleResult(
-                    rule.name, response.status, response.message, response.path, rule.severity
-                )
-            )
+                RuleResult(rule.name, response.status, response.message, response.path,
+                           rule.severity)
+            )  # fmt: skip
     return results
+
+
+def _subresource(scope: Scope, body: Mapping[str, Any]) -> tuple[str, tuple[str, str, str] | None]:
+    """A test's `subresources` values: e.g. PodExecOptions is the `exec` subresource of Pod."""
+    known = scope.extras.get("kyverno.subresources") or {}
+    entry = known.get(str(body.get("kind")))
+    if entry is None:
+        return "", None
+    name, (group, version, kind) = entry
+    return str(name), (str(group), str(version), str(kind))
 
 
 def _context(
@@ -78,14 +93,17 @@ def _context(
 
 
 def _rule(
-    policy: KyvernoPolicy, rule: KyvernoRule, resource: Resource, scope: Scope, request: Request
+    policy: KyvernoPolicy,
+    rule: KyvernoRule,
+    resource: Resource,
+    scope: Scope,
+    request: Request,
+    values: Mapping[str, Any],
+    old: Mapping[str, Any] | None,
 ) -> Response | None:
-    values = _values(scope, policy, rule, resource)
-    operation = str(values.get("request.operation") or scope.operation)
-    old = scope.old_body if operation in ("UPDATE", "DELETE") else None
-    if operation == "UPDATE" and old is None:
-        old = resource.body  # the Kyverno CLI's UPDATE: old object = new object
-    missing = [n for n in rule.offline_gaps if n not in values]
+    operation = request.operation
+    provided = {str(k).split(".")[0] for k in values}
+    missing = [n for n in rule.offline_gaps if n not in provided]
     if missing:
         if scope.extras.get("kyverno.test"):
             return Response("error", f"context entry {missing[0]!r} is not available offline")
@@ -131,6 +149,7 @@ def _run(
         provided={k.split(".")[0] for k in values},
         responses=scope.extras.get("kyverno.apiCallResponses") or {},
         delete=delete,
+        cel=_cel_runner(rule, scope, request),
     )
 
     def exceptions(current: RuleRun) -> Response | list[str]:
@@ -139,6 +158,21 @@ def _run(
     return validate_block(
         run, rule.validate, 0, rule.raw.get("context"), rule.raw.get("preconditions"), exceptions
     )
+
+
+def _cel_runner(rule: KyvernoRule, scope: Scope, request: Request) -> CelRunner:
+    namespace = (request.body.get("metadata") or {}).get("namespace")
+    namespace_object = (
+        {"apiVersion": "v1", "kind": "Namespace",
+         "metadata": {"name": namespace, "labels": dict(request.namespace_labels)}}
+        if namespace else None
+    )  # fmt: skip
+
+    def run(block: Mapping[str, Any], context: Mapping[str, Any]) -> Response:
+        return run_cel(rule.name, rule.raw, block["cel"] or {}, context, scope.resources,
+                       scope.kubernetes_version, namespace_object)  # fmt: skip
+
+    return run
 
 
 def _exception_applies(

@@ -37,9 +37,12 @@ class Request:
     namespace_labels: Mapping[str, Any]
     user: Mapping[str, Any] | None = None  # {roles, clusterRoles, userInfo{username, groups}}
     subresource: str = ""
+    parent: tuple[str, str, str] | None = None  # (group, version, kind) of a subresource's parent
 
     @property
     def gvk(self) -> tuple[str, str, str]:
+        if self.parent is not None:
+            return self.parent
         group, _, version = str(self.body.get("apiVersion") or "").rpartition("/")
         return group, version, str(self.body.get("kind") or "")
 

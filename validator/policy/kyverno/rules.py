@@ -18,6 +18,7 @@ from validator.policy.kyverno.jp import JMESPathError, NotFoundError, search
 from validator.policy.kyverno.pattern import match_pattern
 from validator.policy.kyverno.variables import VariableError, substitute
 
+CelRunner = Callable[[Mapping[str, Any], Mapping[str, Any]], "Response"]
 _ERRORS = (ConditionError, ContextError, VariableError, JMESPathError, NotFoundError)
 
 
@@ -39,7 +40,7 @@ class RuleRun:
     provided: set[str]
     responses: Mapping[str, Any]
     delete: bool
-    cel: Callable[[Mapping[str, Any], Mapping[str, Any]], Response] | None = None
+    cel: CelRunner | None = None
     element: Any = field(default=None)
     has_element: bool = False
 

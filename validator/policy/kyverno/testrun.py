@@ -40,6 +40,7 @@ def run_test(
         "kyverno.values": lookup,
         "kyverno.namespaceLabels": labels,
         "kyverno.apiCallResponses": responses,
+        "kyverno.subresources": testvalues.subresources(values),
         "objects": list(cluster),
         "user_info": user,
     }

@@ -78,6 +78,21 @@ def namespace_objects(labels: Mapping[str, Mapping[str, Any]]) -> list[dict[str,
     ]
 
 
+def subresources(values: Mapping[str, Any]) -> dict[str, tuple[str, tuple[str, str, str]]]:
+    """Subresource kind → (subresource name, parent (group, version, kind))."""
+    out = {}
+    for entry in values.get("subresources") or []:
+        if not isinstance(entry, Mapping):
+            continue
+        sub, parent = entry.get("subresource") or {}, entry.get("parentResource") or {}
+        name = str(sub.get("name") or "").partition("/")[2]
+        if sub.get("kind") and parent.get("kind"):
+            group = str(parent.get("group") or "")
+            version = str(parent.get("version") or "v1")
+            out[str(sub["kind"])] = (name, (group, version, str(parent["kind"])))
+    return out
+
+
 def user_info(document: Mapping[str, Any] | None) -> dict[str, Any] | None:
     if not document:
         return None
