@@ -72,4 +72,12 @@ def policy_rates(objects: int, repeats: int) -> list[Rate]:
         raw_seconds,
         "the same objects, one Activation each, made outside the clock: the engine's ceiling",
     )
-    return [ours, engine_rate]
+    return [ours, engine_rate, *_kyverno_rates(bodies, repeats)]
+
+
+def _kyverno_rates(bodies: list[dict[str, Any]], repeats: int) -> list[Rate]:
+    """Pattern and CEL ClusterPolicies next to the same checks as a ValidatingPolicy."""
+    from bench import kyverno
+
+    rates: list[Rate] = kyverno.rates(bodies, repeats)
+    return rates

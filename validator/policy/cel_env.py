@@ -20,8 +20,13 @@ from cel_expr_python.ext import (  # type: ignore[import-untyped, unused-ignore]
     ext_strings,
 )
 
+from validator.policy import kyverno_cel
 from validator.policy.cel_ast import Node, called_functions, parse_checked
-from validator.policy.cel_source import add_optional_suffixes, inline_variables
+from validator.policy.cel_source import (
+    add_optional_suffixes,
+    inline_variables,
+    wrap_plain_or_value,
+)
 from validator.policy.errors import CelCompileError
 from validator.policy.k8s_library import MIN_VERSION, library_declarations
 
@@ -33,6 +38,7 @@ VARIABLE_NAMES = (
     "namespaceObject",
     "authorizer",
     "variables",
+    *kyverno_cel.LIBRARY_VARIABLES,
 )
 # The Kubernetes API server enables strings ext v2.
 _STRINGS_VERSION = 2
@@ -85,6 +91,7 @@ class CompiledExpression:
 def _gated_call_pattern() -> re.Pattern[str]:
     """A call of a function is its name then `(`; `.?` and `[?` are the optional operators."""
     names = {name.rsplit(".", 1)[-1] for name in MIN_VERSION if name[:1].isalpha()}
+    names |= kyverno_cel.FUNCTIONS  # Kyverno-only functions are checked the same way
     words = "|".join(sorted(re.escape(n) for n in names))
     return re.compile(rf"\b(?:{words})\s*\(|\.\?|\[\?")
 
@@ -111,7 +118,7 @@ def _new_env() -> Any:
                 ext_strings.ExtStrings(_STRINGS_VERSION),
                 ext_bindings.ExtBindings(),
             ],
-            functions=library_declarations(),
+            functions=[*library_declarations(), *kyverno_cel.declarations()],
         )
     return _ENV_CACHE["env"]
 
@@ -119,11 +126,13 @@ def _new_env() -> Any:
 class CelEnvironment:
     """Compiles expressions as the API server of `kubernetes_version` would accept them."""
 
-    def __init__(self, kubernetes_version: str) -> None:
+    def __init__(self, kubernetes_version: str, kyverno: bool = False) -> None:
+        self.kyverno = kyverno  # Kyverno policy kinds may call Kyverno's CEL libraries
         self.version = parse_version(kubernetes_version)
         self.version_text = f"{self.version[0]}.{self.version[1]}"
         self._env = _new_env()
         self._cache: dict[tuple[str, tuple[tuple[str, str], ...]], CompiledExpression] = {}
+        self._kyverno: CelEnvironment | None = None
 
     def compile(
         self, source: str, variables: Mapping[str, str] | None = None
@@ -135,7 +144,10 @@ class CelEnvironment:
         return cached
 
     def _compile(self, source: str, variables: Mapping[str, str]) -> CompiledExpression:
-        prepared = inline_variables(add_optional_suffixes(source), variables)
+        wrapped = {k: wrap_plain_or_value(v, variables) for k, v in variables.items()}
+        prepared = inline_variables(
+            wrap_plain_or_value(add_optional_suffixes(source), variables), wrapped
+        )
         try:
             program = self._env.compile(prepared)
         except RuntimeError as error:
@@ -149,8 +161,21 @@ class CelEnvironment:
             self._check_versions(source, calls)
         return compiled
 
+    def for_kyverno(self) -> CelEnvironment:
+        """The same environment with Kyverno's CEL libraries allowed."""
+        if self.kyverno:
+            return self
+        if self._kyverno is None:
+            self._kyverno = CelEnvironment(self.version_text, kyverno=True)
+        return self._kyverno
+
     def _check_versions(self, source: str, calls: frozenset[str]) -> None:
         for name in sorted(calls):
+            if name in kyverno_cel.FUNCTIONS and not self.kyverno:
+                raise CelCompileError(
+                    f"CEL compile error in {source!r}: {name!r} is a Kyverno CEL library "
+                    "function, not available to a ValidatingAdmissionPolicy"
+                )
             needed = MIN_VERSION.get(name)
             if needed is not None and needed > self.version:
                 available = f"{needed[0]}.{needed[1]}+" if needed[0] == 1 else "no release"
@@ -167,4 +192,32 @@ class CelEnvironment:
         values = dict.fromkeys(VARIABLE_NAMES)
         values["variables"] = {}
         values.update(data)
+        for name in _OBJECTS:
+            values[name] = without_nulls(values[name])
         return self._env.Activation(values)
+
+
+# The API server decodes objects without their null fields, so `has(object.x)` is false and
+# `object.?x.?y` is absent when x is null; cel-expr-python would error on null instead.
+_OBJECTS = ("object", "oldObject", "params")
+
+
+def _has_null(value: Any) -> bool:
+    if isinstance(value, dict):
+        return any(v is None or _has_null(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_null(v) for v in value)
+    return False
+
+
+def _strip(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _strip(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_strip(v) for v in value]
+    return value
+
+
+def without_nulls(value: Any) -> Any:
+    """`value` itself when it holds no null map field (the common case), else a copy without."""
+    return _strip(value) if _has_null(value) else value

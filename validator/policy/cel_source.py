@@ -97,3 +97,60 @@ def inline_variables(source: str, definitions: Mapping[str, str]) -> str:
 def rename_only(source: str) -> str:
     """The expression with `variables.x` renamed to the bound name, for a caller that binds."""
     return _rename_variables(add_optional_suffixes(source))
+
+
+_OR_CALL = re.compile(r"\.(orValue|or)\(")
+_OPENING = {")": "(", "]": "["}
+
+
+def _receiver_start(source: str, end: int, spans: Sequence[tuple[int, int]]) -> int:
+    """Where the member-call receiver ending just before `end` starts (a selection chain)."""
+    index = end - 1
+    while index >= 0:
+        char = source[index]
+        if _in_spans(index, spans):
+            index -= 1
+        elif char in _OPENING:
+            depth = 0
+            while index >= 0:
+                if not _in_spans(index, spans):
+                    if source[index] == char:
+                        depth += 1
+                    elif source[index] == _OPENING[char]:
+                        depth -= 1
+                        if depth == 0:
+                            break
+                index -= 1
+            index -= 1
+        elif char.isalnum() or char in "_.?":
+            index -= 1
+        else:
+            break
+    return index + 1
+
+
+def _optional_text(receiver: str, definitions: Mapping[str, str]) -> bool:
+    if "?" in receiver or receiver.startswith("optional.") or ".optional" in receiver:
+        return True
+    match = re.match(r"variables\.([A-Za-z_]\w*)$", receiver)
+    if match and match.group(1) in definitions:
+        return _optional_text(definitions[match.group(1)].strip(), definitions)
+    return False
+
+
+def wrap_plain_or_value(source: str, definitions: Mapping[str, str]) -> str:
+    """cel-go returns the receiver of `x.orValue(y)` / `x.or(y)` when x is a plain value;
+    cel-expr-python has no such overload, so a receiver written without `?` becomes
+    `optional.of(x)`."""
+    spans = _string_spans(source)
+    edits: list[tuple[int, int]] = []
+    for match in _OR_CALL.finditer(source):
+        if _in_spans(match.start(), spans):
+            continue
+        start = _receiver_start(source, match.start(), spans)
+        receiver = source[start : match.start()]
+        if receiver and not _optional_text(receiver, definitions):
+            edits.append((start, match.start()))
+    for start, end in reversed(edits):
+        source = f"{source[:start]}optional.of({source[start:end]}){source[end:]}"
+    return source

@@ -31,6 +31,8 @@ class CompiledPolicy:
 
 def compile_policy(policy: Policy, env: CelEnvironment) -> CompiledPolicy:
     """A compile error does not abort: it becomes the policy's error decision (failurePolicy)."""
+    if policy.kind == "ValidatingPolicy":
+        env = env.for_kyverno()
     try:
         variables = policy.variables
         for expression in variables.values():

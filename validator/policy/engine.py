@@ -10,12 +10,14 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from validator.model import Finding, RenderedEnvironment, Resource, Settings
+from validator.policy import kyverno_cel
 from validator.policy.binding_eval import ObjectContext, Outcome, evaluate_policy
 from validator.policy.cel_env import CelEnvironment
 from validator.policy.compiled import CompiledPolicy, compile_policy
 from validator.policy.context import ClusterView, Offline, request_object
 from validator.policy.documents import Binding, Policy
 from validator.policy.exceptions import ExceptionSet, PolicyException
+from validator.policy.families import Scope
 from validator.policy.family_eval import family_outcomes, scope_for
 from validator.policy.fastpath import FastPath
 from validator.policy.k8s_library_net import authorizer_value
@@ -47,6 +49,8 @@ class PolicyEngine:
         self.exceptions = exceptions
         self.offline = offline or Offline()
         self.family_extras = dict(family_extras or {})  # test inputs for family policies
+        self._scope_key: tuple[RenderedEnvironment, str | None] | None = None
+        self._scope: Scope | None = None
         self._bindings: dict[str, list[Binding]] = defaultdict(list)
         for binding in [*builtin.bindings, *user.bindings]:
             self._bindings[binding.policy_name].append(binding)
@@ -102,7 +106,10 @@ class PolicyEngine:
             fast = self._fast[(id(compiled), env.kubernetes_version)] = FastPath(
                 cel_env, compiled, self._bindings
             )
-        return _Prepared(_ResourceIndex(compiled), view, cel_env, fast)
+        objects = [*(r.body for r in env.resources), *self.family_extras.get("objects", [])]
+        images = self.family_extras.get("images")
+        libraries = kyverno_cel.library_values(kyverno_cel.register(objects, images))
+        return _Prepared(_ResourceIndex(compiled), view, cel_env, fast, libraries)
 
     def outcomes(
         self,
@@ -130,8 +137,22 @@ class PolicyEngine:
         policies = self.user.family_policies
         if not policies:
             return []
-        user = self.family_extras.get("user_info")
-        scope = scope_for(env, operation, old.body if old else None, self.family_extras, user)
+        key = (env, operation)
+        if (
+            self._scope is None
+            or self._scope_key is None
+            or self._scope_key[0] is not env
+            or self._scope_key[1] != operation
+        ):
+            # One scope per environment (its object list is built once); only `old` varies.
+            user = self.family_extras.get("user_info")
+            self._scope = scope_for(env, operation, None, self.family_extras, user)
+            self._scope_key = key
+        scope = dataclasses.replace(
+            self._scope,
+            old_body=old.body if old else None,
+            operation=operation or ("UPDATE" if old else "CREATE"),
+        )
         return family_outcomes(policies, resource, scope)
 
     def load_findings(self) -> list[Finding]:
@@ -204,6 +225,7 @@ class PolicyEngine:
             "request": request_object(info, self.offline.user_info),
             "namespaceObject": view.namespace_object(info),
             "authorizer": authorizer_value(self.offline.authorizer_allows),
+            **prepared.libraries,
         }
         shared = cel_env.activation(base)
 
@@ -247,6 +269,7 @@ class _Prepared:
     view: ClusterView
     cel_env: CelEnvironment
     fast: FastPath
+    libraries: Mapping[str, Any]  # Kyverno CEL library handles (kyverno_cel)
 
 
 _POD_SPEC_PATHS = (("spec",), ("spec", "template", "spec"))

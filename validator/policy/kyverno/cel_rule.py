@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from validator.policy import kyverno_cel
 from validator.policy.cel_env import CelEnvironment
 from validator.policy.compiled import CompiledPolicy, compile_policy
 from validator.policy.context import request_object
@@ -63,7 +64,8 @@ def compiled_rule(
 ) -> CompiledPolicy:
     key = (id(cel), version)
     if key not in _COMPILED:
-        _COMPILED[key] = compile_policy(_policy(name, rule, cel), CelEnvironment(version))
+        env = CelEnvironment(version, kyverno=True)
+        _COMPILED[key] = compile_policy(_policy(name, rule, cel), env)
     return _COMPILED[key]
 
 
@@ -112,10 +114,12 @@ def run_cel(
     params_list = _params(cel, objects, info.namespace)
     if not params_list:
         return Response("error", f"rule {name}: no params found for paramRef")
-    env = CelEnvironment(version)
+    env = CelEnvironment(version, kyverno=True)
+    libraries = kyverno_cel.library_values(kyverno_cel.register(objects))
     for params in params_list:
         activation = env.activation(
             {
+                **libraries,
                 "object": request.get("object"),
                 "oldObject": request.get("oldObject"),
                 "request": request_object(info, request.get("userInfo") or {}),

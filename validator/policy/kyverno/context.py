@@ -52,8 +52,9 @@ def base_context(
     subject = body if body is not None else old_body or {}
     metadata = subject.get("metadata") if isinstance(subject.get("metadata"), Mapping) else {}
     request: dict[str, Any] = {
-        "object": copy.deepcopy(body) if operation != "DELETE" else None,
-        "oldObject": copy.deepcopy(old_body),
+        # Shared, not copied: nothing in a rule evaluation writes into the objects.
+        "object": body if operation != "DELETE" else None,
+        "oldObject": old_body,
         "operation": operation,
         "namespace": (metadata or {}).get("namespace"),
     }

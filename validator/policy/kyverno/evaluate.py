@@ -24,11 +24,25 @@ def namespace_labels(scope: Scope, namespace: str | None) -> Mapping[str, Any]:
     given = scope.extras.get("kyverno.namespaceLabels")
     if isinstance(given, Mapping):
         return dict(given.get(namespace) or {})
-    for body in scope.resources:
+    index = _NAMESPACES.get(id(scope.resources))
+    if index is None or index[0] is not scope.resources:
+        index = (scope.resources, _namespace_index(scope.resources))
+        _NAMESPACES.clear()  # one environment at a time
+        _NAMESPACES[id(scope.resources)] = index
+    return index[1].get(namespace) or {NAME_LABEL: namespace}
+
+
+_NAMESPACES: dict[int, tuple[Any, dict[str, dict[str, Any]]]] = {}
+
+
+def _namespace_index(objects: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    index = {}
+    for body in objects:
         metadata = body.get("metadata") or {}
-        if body.get("kind") == "Namespace" and metadata.get("name") == namespace:
-            return {NAME_LABEL: namespace, **(metadata.get("labels") or {})}
-    return {NAME_LABEL: namespace}
+        if body.get("kind") == "Namespace" and metadata.get("name"):
+            name = str(metadata["name"])
+            index[name] = {NAME_LABEL: name, **(metadata.get("labels") or {})}
+    return index
 
 
 def _values(

@@ -92,9 +92,8 @@ class _Walk:
                 self.anchors[key] = anchor[1] in value
 
     def map(self, value: Mapping[str, Any], pattern: Mapping[str, Any], path: str) -> Step:
-        pattern = expand_metadata_wildcards(pattern, value)
-        anchored = {k: v for k, v in pattern.items() if (a := parse_anchor(k)) and a[0] in "=^X"}
-        plain = {k: v for k, v in pattern.items() if k not in anchored}
+        expanded = expand_metadata_wildcards(pattern, value)
+        anchored, plain, order = _split(expanded) if expanded is not pattern else _cached(pattern)
         skips: list[PatternFailure] = []
         applied = 0
         for key in sorted(anchored):
@@ -108,7 +107,7 @@ class _Walk:
         if skips and (applied == 0 or any(s.kind != "pattern" for s in skips)):
             text = "; ".join(s.message for s in skips)
             return path, PatternFailure("pattern", text)
-        for key in _ordered(plain):
+        for key in order:
             where, failure = self.handle(key, plain[key], value, path)
             if failure is not None:
                 return where, failure
@@ -195,6 +194,27 @@ class _Walk:
         if applied == 0 and skips:
             return path, PatternFailure("pattern", "; ".join(skips))
         return _OK
+
+
+Split = tuple[dict[str, Any], dict[str, Any], list[str]]
+_SPLITS: dict[int, tuple[Mapping[str, Any], Split]] = {}
+
+
+def _split(pattern: Mapping[str, Any]) -> Split:
+    """Phase-1 anchors (conditional, equality, existence, negation), the rest, and its order."""
+    anchored = {k: v for k, v in pattern.items() if (a := parse_anchor(k)) and a[0] in "=^X"}
+    plain = {k: v for k, v in pattern.items() if k not in anchored}
+    return anchored, plain, _ordered(plain)
+
+
+def _cached(pattern: Mapping[str, Any]) -> Split:
+    """Policies' patterns live as long as the policy: split each once (keyed by identity)."""
+    entry = _SPLITS.get(id(pattern))
+    if entry is None or entry[0] is not pattern:
+        if len(_SPLITS) > 10_000:
+            _SPLITS.clear()
+        entry = _SPLITS[id(pattern)] = (pattern, _split(pattern))
+    return entry[1]
 
 
 def _has_anchors(pattern: Any) -> bool:

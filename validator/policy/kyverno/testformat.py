@@ -166,6 +166,7 @@ class KyvernoTests:
         )
         cluster = _objects(_paths(body.get("clusterResources"), base, where, "clusterResources"))
         params = _objects(_paths(body.get("paramResources"), base, where, "paramResources"))
+        context = _objects(_paths(body.get("context"), base, where, "context"))
         responses = {}
         for entry in body.get("apiCallResponses") or []:
             if isinstance(entry, Mapping):
@@ -180,9 +181,10 @@ class KyvernoTests:
             values=values,
             user=testvalues.user_info(user[0] if user else None),
             resources=resources,
-            cluster=cluster,
+            cluster=[*cluster, *_context_objects(context)],
             params=params,
             responses=responses,
+            images=_context_images(context),
             results=self._results(body.get("results"), where),
         )
 
@@ -203,6 +205,26 @@ class KyvernoTests:
                 raise PolicyError(f"{where}: result must be one of {', '.join(RESULTS)}")
             out.append(entry)
         return out
+
+
+def _context_objects(documents: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """A CEL test context (kind Context): spec.resources serve resource.Get/List."""
+    return [
+        r
+        for d in documents
+        for r in (d.get("spec") or {}).get("resources") or []
+        if isinstance(r, Mapping)
+    ]
+
+
+def _context_images(documents: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """spec.images of a test context answer image.GetMetadata for those images."""
+    return {
+        str(i["image"]): {k: v for k, v in i.items() if k != "image"}
+        for d in documents
+        for i in (d.get("spec") or {}).get("images") or []
+        if isinstance(i, Mapping) and i.get("image")
+    }
 
 
 def resources_of(bodies: Sequence[Mapping[str, Any]], environment: str) -> tuple[Resource, ...]:

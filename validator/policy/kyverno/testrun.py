@@ -31,6 +31,7 @@ def run_test(
     params: Sequence[Mapping[str, Any]],
     responses: Mapping[str, Any],
     results: Sequence[Mapping[str, Any]],
+    images: Mapping[str, Any] | None = None,
 ) -> tuple[list[CaseResult], list[str]]:
     errors = [str(p) for p in policies.problems]
     labels = testvalues.namespace_labels(values)
@@ -42,13 +43,14 @@ def run_test(
         "kyverno.apiCallResponses": responses,
         "kyverno.subresources": testvalues.subresources(values),
         "objects": list(cluster),
+        "images": dict(images or {}),
         "user_info": user,
     }
     offline = Offline(user_info=user["userInfo"]) if user else None
     engine = PolicyEngine(
         PolicySet(), policies, default_profile="none", offline=offline, family_extras=extras
     )
-    env = environment(name, [*testvalues.namespace_objects(labels), *resources, *params])
+    env = environment(name, [*testvalues.namespace_objects(values, labels), *resources, *params])
     default_op = str((values.get("globalValues") or {}).get("request.operation") or "CREATE")
     by_operation: dict[str, Outcomes] = {}
     cases: list[CaseResult] = []

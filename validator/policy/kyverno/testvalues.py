@@ -71,11 +71,23 @@ def namespace_labels(values: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     return labels
 
 
-def namespace_objects(labels: Mapping[str, Mapping[str, Any]]) -> list[dict[str, Any]]:
-    return [
-        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": dict(value)}}
-        for name, value in labels.items()
-    ]
+def namespace_objects(
+    values: Mapping[str, Any], labels: Mapping[str, Mapping[str, Any]]
+) -> list[dict[str, Any]]:
+    """Namespace objects for the test: values `namespaces` as given (annotations too), with
+    the labels of `namespaceSelector` entries."""
+    found: dict[str, dict[str, Any]] = {}
+    for namespace in values.get("namespaces") or []:
+        if isinstance(namespace, Mapping) and (namespace.get("metadata") or {}).get("name"):
+            body = dict(namespace)
+            body["metadata"] = dict(body["metadata"])
+            found[str(body["metadata"]["name"])] = body
+    for name, value in labels.items():
+        body = found.setdefault(
+            name, {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
+        )
+        body["metadata"]["labels"] = dict(value)
+    return list(found.values())
 
 
 def subresources(values: Mapping[str, Any]) -> dict[str, tuple[str, tuple[str, str, str]]]:

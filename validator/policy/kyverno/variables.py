@@ -81,7 +81,10 @@ def has_variables(document: Any) -> bool:
 
 
 def substitute(document: Any, context: Mapping[str, Any], delete: bool = False) -> Any:
-    """Every leaf string and map key of `document`, substituted."""
+    """Every leaf string and map key of `document`, substituted (`document` itself when it
+    holds no variable, so callers can cache by identity)."""
+    if not isinstance(document, str) and not has_variables(document):
+        return document
     if isinstance(document, str):
         return substitute_string(document, context, delete) if "{{" in document else document
     if isinstance(document, Mapping):
