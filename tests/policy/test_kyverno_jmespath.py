@@ -136,3 +136,8 @@ def test_custom_function(expression: str, expected: Any) -> None:
 def test_function_errors_are_errors(expression: str) -> None:
     with pytest.raises(JMESPathError):
         search(expression, {})
+
+
+def test_a_function_on_a_null_left_side_is_null_so_projections_drop_it() -> None:
+    data = {"containers": [{"resources": {"limits": {}}}, {"name": "no-resources"}]}
+    assert search("containers[].resources.keys(@)[]", data) == ["limits"]

@@ -117,6 +117,9 @@ def declarations() -> list[Any]:
             ("kyv_http_get_h", d, [MAP, s, MAP], True, _unavailable("http.Get")),
         ),
         decl("List", ("kyv_resource_list", MAP, [MAP, s, s, s], True, _list)),
+        # Older Kyverno policies spell them in lower case.
+        decl("get", ("kyv_resource_get_lc", d, [MAP, s, s, s, s], True, _get)),
+        decl("list", ("kyv_resource_list_lc", MAP, [MAP, s, s, s], True, _list)),
         decl(
             "Post",
             ("kyv_http_post", d, [MAP, s, MAP], True, _unavailable("http.Post")),
@@ -134,5 +137,5 @@ def declarations() -> list[Any]:
 
 
 # Functions only Kyverno policy kinds may call (the API server does not know them).
-FUNCTIONS = frozenset({"Get", "List", "Post", "Client", "GetMetadata", "now",
+FUNCTIONS = frozenset({"Get", "List", "get", "list", "Post", "Client", "GetMetadata", "now",
                        "parseServiceAccount"})  # fmt: skip

@@ -21,7 +21,8 @@ from validator.policy.evaluator import evaluate
 from validator.policy.kyverno.rules import Response
 from validator.policy.matching import request_info, resource_table, selector_matches
 
-_COMPILED: dict[tuple[int, str], CompiledPolicy] = {}
+# Keyed by the rule's cel block identity; the block is kept so its id cannot be reused.
+_COMPILED: dict[tuple[int, str], tuple[Mapping[str, Any], CompiledPolicy]] = {}
 
 
 def _named(items: Any, key: str, value: str) -> tuple[tuple[str, str], ...]:
@@ -63,10 +64,13 @@ def compiled_rule(
     name: str, rule: Mapping[str, Any], cel: Mapping[str, Any], version: str
 ) -> CompiledPolicy:
     key = (id(cel), version)
-    if key not in _COMPILED:
+    entry = _COMPILED.get(key)
+    if entry is None or entry[0] is not cel:
+        if len(_COMPILED) > 10_000:
+            _COMPILED.clear()
         env = CelEnvironment(version, kyverno=True)
-        _COMPILED[key] = compile_policy(_policy(name, rule, cel), env)
-    return _COMPILED[key]
+        entry = _COMPILED[key] = (cel, compile_policy(_policy(name, rule, cel), env))
+    return entry[1]
 
 
 def _params(

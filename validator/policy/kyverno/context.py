@@ -151,10 +151,15 @@ def _api_call(
     delete: bool,
 ) -> Any:
     spec = substitute(entry.get("apiCall") or {}, context, delete)
-    url = str(spec.get("urlPath") or "")
+    url = str(spec.get("urlPath") or (spec.get("service") or {}).get("url") or "")
     method = str(spec.get("method") or "GET")
     if url in responses:
-        data = responses[url]
+        mocked = responses[url]
+        if not 200 <= int(mocked.get("status", 200)) < 300:
+            raise ContextError(f"apiCall {url!r}: the mocked response is HTTP {mocked['status']}")
+        data = mocked.get("body")
+    elif spec.get("service"):
+        raise ContextError(f"apiCall {url!r} calls a service: not available offline")
     elif method != "GET":
         raise ContextError(f"apiCall {method} {url!r} cannot be answered offline")
     else:

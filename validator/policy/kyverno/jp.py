@@ -61,6 +61,16 @@ class _Interpreter(visitor.TreeInterpreter):  # type: ignore[misc]  # untyped li
                 self._lenient -= 1
         return super().visit(node, *args, **kwargs)
 
+    def visit_subexpression(self, node: Any, value: Any) -> Any:
+        # Kyverno's fork stops at a null left side: `x.keys(@)` on a null x is null, not a
+        # type error (so a projection simply drops that element).
+        result = value
+        for child in node["children"]:
+            if result is None and child is not node["children"][0]:
+                return None
+            result = self.visit(child, result)
+        return result
+
     def visit_field(self, node: Any, value: Any) -> Any:
         if isinstance(value, dict):
             key = node["value"]

@@ -219,7 +219,7 @@ def _cached(pattern: Mapping[str, Any]) -> Split:
 
 def _has_anchors(pattern: Any) -> bool:
     if isinstance(pattern, Mapping):
-        return any((a := parse_anchor(k)) and a[0] in "=^X" for k in pattern) or any(
+        return any((a := parse_anchor(k)) and a[0] in "=^X<" for k in pattern) or any(
             _has_anchors(v) for v in pattern.values()
         )
     if isinstance(pattern, list):

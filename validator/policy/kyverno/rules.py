@@ -228,6 +228,9 @@ def _elements(
                 f"elementIndex{nesting}": index,
             }
         )
+        if scope is True and not isinstance(element, Mapping):
+            message = "failed to process foreach: elementScope needs object elements"
+            return Response("error", f"validation failure: {message}"), applied
         in_scope = scope if scope is not None else isinstance(element, Mapping)
         child = RuleRun(
             run.name,

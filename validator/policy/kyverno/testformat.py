@@ -171,8 +171,15 @@ class KyvernoTests:
         for entry in body.get("apiCallResponses") or []:
             if isinstance(entry, Mapping):
                 request = entry.get("request") or {}
-                url = str(request.get("urlPath") or request.get("url") or entry.get("urlPath"))
-                responses[url] = (entry.get("response") or {}).get("body", entry.get("body"))
+                url = str(
+                    request.get("urlPath")
+                    or request.get("url")
+                    or entry.get("urlPath")
+                    or entry.get("url")
+                )
+                response = entry.get("response") or {}
+                status = int(response.get("statusCode") or 200)
+                responses[url] = {"status": status, "body": response.get("body", entry.get("body"))}
         return run_test(
             name=name,
             file=file,

@@ -51,6 +51,18 @@ def values_lookup(
     return lookup
 
 
+def provided_names(values: Mapping[str, Any]) -> set[str]:
+    """Top-level variable names any values entry sets (`imageData.x` sets imageData)."""
+    keys = set((values.get("globalValues") or {}).keys())
+    for entry in values.get("policies") or []:
+        if not isinstance(entry, Mapping):
+            continue
+        for raw in [*(entry.get("rules") or []), *(entry.get("resources") or [])]:
+            if isinstance(raw, Mapping):
+                keys.update((raw.get("values") or {}).keys())
+    return {str(k).split(".")[0] for k in keys}
+
+
 def _base_rule(rule: str) -> str:
     for prefix in ("autogen-cronjob-", "autogen-"):
         if rule.startswith(prefix):
