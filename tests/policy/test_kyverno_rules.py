@@ -383,3 +383,18 @@ def test_validate_cel_params_from_the_objects() -> None:
         cluster_policy("p", raw), limits, {**deployment("big"), "spec": {"replicas": 4}}
     )
     assert (results[("big", "r")].result, results[("big", "r")].message) == ("fail", "at most 3")
+
+
+def test_pod_security_rules_are_reported_not_silently_passed() -> None:
+    policy = cluster_policy("psa", rule("baseline", {"podSecurity": {"level": "baseline"}}))
+    engine = engine_for(policy)
+    assert [f.rule_id for f in engine.load_findings()] == ["policy-unsupported"]
+    assert "validate.podSecurity is not supported offline" in engine.load_findings()[0].message
+    assert rule_results(policy, pod("a")) == {}
+
+
+def test_a_binding_without_validation_actions_is_deny_like_the_kyverno_cli() -> None:
+    from validator.policy.documents import parse_binding
+
+    body = {"metadata": {"name": "b"}, "spec": {"policyName": "p"}}
+    assert parse_binding(body, "b.yaml").actions == ("Deny",)

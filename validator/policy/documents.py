@@ -212,7 +212,8 @@ def parse_binding(body: Mapping[str, Any], source: str) -> Binding:
     return Binding(
         name=name,
         policy_name=str(spec["policyName"]),
-        actions=_checked_actions(_strings(spec.get("validationActions")), where),
+        # Required by the API server; the Kyverno CLI accepts a binding without it, as Deny.
+        actions=_checked_actions(_strings(spec.get("validationActions")) or ("Deny",), where),
         param_ref=param_ref,
         match=parse_match(spec["matchResources"]) if spec.get("matchResources") else None,
     )

@@ -114,6 +114,11 @@ def _config_map(
     )
 
 
+def _plural_of(kind: str, plural: str) -> bool:
+    lowered = kind.lower()
+    return plural in (lowered + "s", lowered + "es", lowered[:-1] + "ies")
+
+
 def api_get(url: str, objects: Sequence[Mapping[str, Any]]) -> Any:
     """A GET answered from the objects: one object or a list of them."""
     match = _URL.match(url)
@@ -130,7 +135,7 @@ def api_get(url: str, objects: Sequence[Mapping[str, Any]]) -> Any:
             continue
         if kind is not None and body.get("kind") != kind:
             continue
-        if kind is None and str(body.get("kind", "")).lower() + "s" != match.group("plural"):
+        if kind is None and not _plural_of(str(body.get("kind", "")), match.group("plural")):
             continue
         if match.group("ns") and (metadata.get("namespace") or "default") != match.group("ns"):
             continue

@@ -12,8 +12,8 @@ from validator.policy.kyverno.autogen import autogen_rules
 
 KINDS = ("ClusterPolicy", "Policy")
 SKIPPED_TYPES = ("mutate", "generate", "verifyImages")
-_VALIDATE_HANDLERS = ("pattern", "anyPattern", "deny", "foreach", "cel", "podSecurity")
-_UNSUPPORTED_VALIDATE = ("manifests", "assert")
+_VALIDATE_HANDLERS = ("pattern", "anyPattern", "deny", "foreach", "cel")
+_UNSUPPORTED_VALIDATE = ("manifests", "assert", "podSecurity")
 _CONTEXT_KINDS = ("variable", "configMap", "apiCall", "imageRegistry", "globalReference")
 
 

@@ -188,7 +188,7 @@ class KyvernoTests:
             values=values,
             user=testvalues.user_info(user[0] if user else None),
             resources=resources,
-            cluster=[*cluster, *_context_objects(context)],
+            cluster=[*_unwrapped(cluster), *_context_objects(context)],
             params=params,
             responses=responses,
             images=_context_images(context),
@@ -212,6 +212,19 @@ class KyvernoTests:
                 raise PolicyError(f"{where}: result must be one of {', '.join(RESULTS)}")
             out.append(entry)
         return out
+
+
+def _unwrapped(documents: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """clusterResources files hold objects, or `kind: ClusterResource` lists of them."""
+    out: list[Mapping[str, Any]] = []
+    for document in documents:
+        if document.get("kind") == "ClusterResource" and str(
+            document.get("apiVersion", "")
+        ).startswith(API):
+            out.extend(_context_objects([document]))
+        else:
+            out.append(document)
+    return out
 
 
 def _context_objects(documents: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
