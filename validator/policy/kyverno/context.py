@@ -37,8 +37,8 @@ def set_dotted(target: dict[str, Any], key: str, value: Any) -> None:
     node = target
     for part in parts[:-1]:
         child = node.get(part)
-        if not isinstance(child, dict):
-            child = node[part] = {}
+        # Copied on the way down: the context shares the resource's own dicts.
+        child = node[part] = dict(child) if isinstance(child, Mapping) else {}
         node = child
     node[parts[-1]] = value
 

@@ -62,10 +62,8 @@ def evaluate_policy(policy: KyvernoPolicy, resource: Resource, scope: Scope) -> 
         values = _values(scope, policy, rule, resource)
         operation = str(values.get("request.operation") or scope.operation).upper()
         old = scope.old_body if operation in ("UPDATE", "DELETE") else None
-        if old is None and (operation == "DELETE" or scope.operation == "UPDATE"):
-            # The Kyverno CLI: a run for operation UPDATE uses the resource as its old object
-            # too; an UPDATE that only a values file sets has no old object.
-            old = resource.body
+        if old is None and operation in ("UPDATE", "DELETE"):
+            old = resource.body  # the Kyverno CLI: the resource is its own old object
         subject = old if operation == "DELETE" and old is not None else resource.body
         namespace = (subject.get("metadata") or {}).get("namespace")
         request = Request(
@@ -155,6 +153,8 @@ def _run(
     request: Request,
 ) -> Response | None:
     context = _context(scope, body, old, operation, values)
+    # The old-object re-run of allowExistingViolations is a CREATE, whatever values say.
+    context["request"]["operation"] = operation
     delete = operation == "DELETE"
     run = RuleRun(
         name=rule.name,
