@@ -31,7 +31,7 @@ class ContextError(ValueError):
     pass
 
 
-def set_dotted(target: dict[str, Any], key: str, value: Any) -> None:
+def set_dotted(target: dict[str, Any], key: str, value: Any, merge: bool = False) -> None:
     """Values files name keys with dots: `request.operation: UPDATE`."""
     parts = [p.strip('"') for p in _DOTTED.findall(key)] or [key]
     node = target
@@ -40,7 +40,22 @@ def set_dotted(target: dict[str, Any], key: str, value: Any) -> None:
         # Copied on the way down: the context shares the resource's own dicts.
         child = node[part] = dict(child) if isinstance(child, Mapping) else {}
         node = child
+    existing = node.get(parts[-1])
+    if merge and isinstance(existing, Mapping) and isinstance(value, Mapping):
+        value = _merged(existing, value)  # values merge into the context (entries replace)
     node[parts[-1]] = value
+
+
+def _merged(base: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in extra.items():
+        current = out.get(key)
+        out[key] = (
+            _merged(current, value)
+            if isinstance(current, Mapping) and isinstance(value, Mapping)
+            else value
+        )
+    return out
 
 
 def base_context(

@@ -60,11 +60,12 @@ def evaluate_policy(policy: KyvernoPolicy, resource: Resource, scope: Scope) -> 
     results = []
     for rule in policy.rules:
         values = _values(scope, policy, rule, resource)
-        operation = str(values.get("request.operation") or scope.operation).upper()
+        operation = str(_operation(values) or scope.operation).upper()
+        body = _with_object_values(resource.body, values)
         old = scope.old_body if operation in ("UPDATE", "DELETE") else None
         if old is None and operation in ("UPDATE", "DELETE"):
-            old = resource.body  # the Kyverno CLI: the resource is its own old object
-        subject = old if operation == "DELETE" and old is not None else resource.body
+            old = body  # the Kyverno CLI: the resource is its own old object
+        subject = old if operation == "DELETE" and old is not None else body
         namespace = (subject.get("metadata") or {}).get("namespace")
         request = Request(
             subject, operation, namespace_labels(scope, namespace), scope.user_info,
@@ -81,6 +82,25 @@ def evaluate_policy(policy: KyvernoPolicy, resource: Resource, scope: Scope) -> 
                            rule.severity)
             )  # fmt: skip
     return results
+
+
+def _operation(values: Mapping[str, Any]) -> Any:
+    request = values.get("request")
+    nested = request.get("operation") if isinstance(request, Mapping) else None
+    return values.get("request.operation") or nested
+
+
+def _with_object_values(body: Mapping[str, Any], values: Mapping[str, Any]) -> Mapping[str, Any]:
+    """Values naming `request.object.*` change the resource itself, matching included, as the
+    Kyverno CLI applies them."""
+    keys = [k for k in values if str(k).startswith("request.object.")]
+    if not keys:
+        return body
+    holder: dict[str, Any] = {"request": {"object": body}}
+    for key in keys:
+        set_dotted(holder, str(key), values[key], merge=True)
+    changed: Mapping[str, Any] = holder["request"]["object"]
+    return changed
 
 
 def _subresource(scope: Scope, body: Mapping[str, Any]) -> tuple[str, tuple[str, str, str] | None]:
@@ -102,7 +122,7 @@ def _context(
 ) -> dict[str, Any]:
     context = base_context(body, old, operation, scope.user_info)
     for key, value in values.items():
-        set_dotted(context, key, value)
+        set_dotted(context, key, value, merge=True)
     return context
 
 
@@ -121,7 +141,16 @@ def _rule(
     if missing and not scope.extras.get("kyverno.test"):
         return None  # reported once, at load, as a policy-unsupported finding
     # In a test, values or mocked responses may supply the entry; loading it says if not.
-    response = _run(policy, rule, resource.body, old, operation, scope, values, request)
+    response = _run(
+        policy,
+        rule,
+        request.body if operation != "DELETE" else resource.body,
+        old,
+        operation,
+        scope,
+        values,
+        request,
+    )
     if (
         response is not None
         and response.status == "fail"
