@@ -17,6 +17,7 @@ from typing import Any
 # module and is re-exported here so stages keep importing everything from `validator.model`.
 from validator.settings import (
     ApplySettings,
+    ArgoSpec,
     EnvironmentSpec,
     FluxSpec,
     HelmSpec,
@@ -29,6 +30,7 @@ from validator.settings import (
 
 __all__ = [
     "ApplySettings",
+    "ArgoSpec",
     "BlockingFindingsError",
     "Category",
     "ConfigError",

@@ -26,6 +26,13 @@ class FluxSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class ArgoSpec:
+    """An Argo CD destination cluster: every Application of this repository targeting it."""
+
+    cluster: str  # destination.name, else destination.server ("in-cluster" for the local one)
+
+
+@dataclass(frozen=True, slots=True)
 class EnvironmentSpec:
     name: str
     kubernetes_version: str
@@ -35,6 +42,7 @@ class EnvironmentSpec:
     flux: FluxSpec | None = None
     discovered: str | None = None  # why discovery found it; None when the config declares it
     namespace: str | None = None  # where objects without metadata.namespace are applied
+    argo: ArgoSpec | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,6 +23,8 @@ from validator.model import (
     Severity,
     SourceLocation,
 )
+from validator.render.argo import ArgoOptions, render_argo
+from validator.render.argo_plan import argo_inputs
 from validator.render.cache import RenderCache, cache_key
 from validator.render.document import Document
 from validator.render.failure import clean_message, locate_failure
@@ -55,6 +57,8 @@ def plan_render(spec: EnvironmentSpec, settings: Settings) -> RenderPlan:
     if spec.flux:
         offline = bool(getattr(settings, "offline", False))
         inputs, charts = flux_inputs(repo, spec.flux, settings.cache_dir, offline)
+    elif spec.argo:
+        inputs, charts = argo_inputs(repo, settings.cache_dir, settings.offline)
     else:
         inputs = _inputs(spec, repo)
     inside = frozenset(
@@ -110,7 +114,7 @@ def store_render(plan: RenderPlan, env: RenderedEnvironment, settings: Settings)
     if unkeyed:  # the render read a file its cache key does not cover: never trust a hit
         log.info("%s: not cached, the render read %s", env.name, sorted(unkeyed)[0])
     key = plan.cache_key
-    if key is None and plan.spec.flux and settings.use_cache:
+    if key is None and (plan.spec.flux or plan.spec.argo) and settings.use_cache:
         # Charts this render fetched are in the chart cache now: the key is computable.
         key = plan_render(plan.spec, settings).cache_key
     if key and not env.from_cache and not failed and not unkeyed:
@@ -138,7 +142,7 @@ def _key(
     spec: EnvironmentSpec, settings: Settings, inputs: KustomizeInputs, charts: list[str]
 ) -> str | None:
     tools: dict[str, str] = {"validator": __version__}
-    if spec.path or spec.flux:
+    if spec.path or spec.flux or spec.argo:
         tools["kustomize"] = find_kustomize().version
     if inputs.uses_helm:
         tools["helm"] = helm_sdk_version()
@@ -157,7 +161,30 @@ def _render(
         documents, findings, read = render_flux(spec, settings)
         repo = settings.repo_root.resolve()
         return documents, findings, {p for p in read if p.is_relative_to(repo)}
+    if spec.argo:
+        documents, findings = _render_argo(spec, settings, inputs)
+        return documents, findings, set()
     return _render_documents(spec, settings, inputs), [], set()
+
+
+def _render_argo(
+    spec: EnvironmentSpec, settings: Settings, inputs: KustomizeInputs
+) -> tuple[list[Document], list[Finding]]:
+    assert spec.argo is not None
+    options = ArgoOptions(
+        environment=spec.name,
+        cluster=spec.argo.cluster,
+        kubernetes_version=spec.kubernetes_version,
+        cache_dir=settings.cache_dir,
+        offline=settings.offline,
+    )
+    result = render_argo(settings.repo_root, options)
+    # A kustomize error inside one Application never quotes a generator's values either.
+    findings = [
+        dataclasses.replace(f, message=_redacted(f.message, inputs.generated_values))
+        for f in result.findings
+    ]
+    return [Document(d.body, d.origin, d.unit) for d in result.documents], findings
 
 
 def _render_documents(
@@ -248,6 +275,7 @@ def _failed(
     spec: EnvironmentSpec, settings: Settings, message: str, inputs: frozenset[str] = frozenset()
 ) -> RenderedEnvironment:
     where = spec.helm.chart if spec.helm else (spec.flux.entry if spec.flux else str(spec.path))
+    where = "." if spec.argo else where
     entry = kustomization_file(settings.repo_root / where) if spec.path else None
     message = clean_message(message)
     location = locate_failure(

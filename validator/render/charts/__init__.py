@@ -31,7 +31,13 @@ from validator.render.charts.httprepo import HttpRepository
 from validator.render.charts.oci import OciRepository
 from validator.render.charts.store import RESOLVED_TTL_SECONDS, ChartStore, Resolved
 
-__all__ = ["ChartError", "ChartRequest", "ChartUnavailableError", "fetch_chart"]
+__all__ = [
+    "ChartError",
+    "ChartRequest",
+    "ChartUnavailableError",
+    "cached_resolution",
+    "fetch_chart",
+]
 
 log = logging.getLogger("gitops_validator.charts")
 MAX_DEPENDENCY_DEPTH = 8
@@ -47,6 +53,18 @@ class ChartRequest:
 
 def fetch_chart(request: ChartRequest, cache_dir: Path, offline: bool) -> Path:
     return _Fetcher(ChartStore(cache_dir / "charts"), offline).fetch(request, depth=0)
+
+
+def cached_resolution(request: ChartRequest, cache_dir: Path, offline: bool) -> str | None:
+    """ "version@digest" that fetch_chart would use now without asking any repository, or None
+    (a render cache key can include it: a new chart version makes a new key)."""
+    if request.kind == "local":
+        return None
+    store = ChartStore(cache_dir / "charts")
+    found = store.resolved(request.kind, request.url, request.chart, request.version or "*")
+    if found is None or not (offline or found.age < RESOLVED_TTL_SECONDS):
+        return None
+    return f"{found.version}@{found.digest}"
 
 
 class _Fetcher:

@@ -90,7 +90,7 @@ class ChartStore:
 
     def build_tree(self, identity: tuple[str, ...], build: Callable[[Path], Path]) -> Path:
         """Run `build(scratch)` (which returns the chart directory inside scratch) and keep the
-        result as the tree of `identity`; a tree another run finished first wins."""
+        result as the tree of `identity`; a tree another run or thread finished first wins."""
         entry = self.root / "trees" / _key(*identity)
         entry.parent.mkdir(parents=True, exist_ok=True)
         scratch = Path(tempfile.mkdtemp(dir=entry.parent, prefix=".build-"))
@@ -98,16 +98,30 @@ class ChartStore:
             chart = build(scratch)
             manifest: dict[str, Any] = {"chart": chart.name, "files": tree_manifest(chart)}
             (scratch / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
-            if entry.exists():
-                shutil.rmtree(entry, ignore_errors=True)  # a damaged entry, found stale above
-            try:
-                os.replace(scratch, entry)
-            except OSError:
-                shutil.rmtree(scratch, ignore_errors=True)
-            return entry / chart.name
         except BaseException:
             shutil.rmtree(scratch, ignore_errors=True)
             raise
+        if _moved(scratch, entry):
+            return entry / chart.name
+        existing = self.tree(*identity)
+        if existing is not None:  # a concurrent build won: use it, never delete a live tree
+            shutil.rmtree(scratch, ignore_errors=True)
+            return existing
+        # A damaged entry: moved aside (readers of it fail verification anyway), then replaced.
+        aside = Path(tempfile.mkdtemp(dir=entry.parent, prefix=".stale-"))
+        if _moved(entry, aside / "entry") and _moved(scratch, entry):
+            shutil.rmtree(aside, ignore_errors=True)
+            return entry / chart.name
+        shutil.rmtree(aside, ignore_errors=True)
+        return scratch / chart.name  # still complete and verified; only its place is odd
+
+
+def _moved(source: Path, target: Path) -> bool:
+    try:
+        os.replace(source, target)
+    except OSError:
+        return False
+    return True
 
 
 def _is_digest(value: Any) -> bool:

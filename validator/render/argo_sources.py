@@ -1,0 +1,286 @@
+"""Render one Argo CD Application source: a path in this repository (Kustomize, Helm chart or
+plain directory, chosen like Argo CD's tool detection) or a chart from a Helm/OCI repository."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import helm_python
+
+from validator.model import ResourceRef, SourceLocation
+from validator.render.charts import ChartRequest, fetch_chart
+from validator.render.helm import HelmRenderError, merged_values, render_chart
+from validator.render.helm_shim import TEMPLATE_ANNOTATION
+from validator.render.inputs import collect_inputs, kustomization_file
+from validator.render.kustomize import KustomizeError, run_kustomize
+from validator.render.origins import ORIGIN_ANNOTATION, DocumentIndex, parse_origin, pop_annotation
+from validator.render.stream import StreamError, load_documents
+from validator.render.tools import find_kustomize
+
+# Argo CD's kustomize options, as the kustomization fields `kustomize edit` would set.
+_KUSTOMIZE_FIELDS = {
+    "namePrefix": "namePrefix",
+    "nameSuffix": "nameSuffix",
+    "namespace": "namespace",
+    "commonLabels": "commonLabels",
+    "commonAnnotations": "commonAnnotations",
+    "images": "images",
+    "patches": "patches",
+    "replicas": "replicas",
+}
+
+
+class SourceError(Exception):
+    """A source that cannot be rendered; the message names what failed."""
+
+
+@dataclass(frozen=True)
+class Rendered:
+    body: dict[str, Any]
+    origin: SourceLocation
+
+
+@dataclass(frozen=True)
+class AppContext:
+    repo: Path
+    name: str  # the Application's name: Helm's default release name
+    namespace: str | None  # destination.namespace
+    kubernetes_version: str
+    app_location: SourceLocation  # where the Application is written
+    cache_dir: Path
+    offline: bool
+    index: DocumentIndex
+
+
+def render_path_source(source: Mapping[str, Any], app: AppContext) -> list[Rendered]:
+    relative = str(source.get("path") or ".").strip("/") or "."
+    directory = (app.repo / relative).resolve()
+    if not directory.is_relative_to(app.repo):
+        raise SourceError(f"path {relative} leaves the repository")
+    if not directory.is_dir():
+        raise SourceError(f"path {relative} does not exist in this repository")
+    tool = _tool(source, directory)
+    if tool == "helm":
+        request = ChartRequest("local", str(directory), relative, None)
+        chart = fetch_chart(request, app.cache_dir, app.offline)
+        return _helm(chart, source.get("helm") or {}, app, in_repo=directory)
+    if tool == "kustomize":
+        return _kustomize(directory, source.get("kustomize") or {}, app)
+    return _directory(directory, source.get("directory") or {}, app)
+
+
+def _tool(source: Mapping[str, Any], directory: Path) -> str:
+    """Argo CD's tool detection: an explicit block, else a kustomization (which wins over a
+    Chart.yaml beside it), else a Chart.yaml, else a plain directory of manifests."""
+    if source.get("plugin") is not None:
+        raise SourceError("config management plugins are not supported")
+    explicit = [t for t in ("helm", "kustomize", "directory") if source.get(t) is not None]
+    if len(explicit) > 1:
+        raise SourceError(f"source sets more than one tool ({', '.join(explicit)})")
+    if explicit:
+        return explicit[0]
+    if kustomization_file(directory) is not None:
+        return "kustomize"
+    return "helm" if (directory / "Chart.yaml").is_file() else "directory"
+
+
+def render_chart_source(source: Mapping[str, Any], app: AppContext) -> list[Rendered]:
+    url = str(source.get("repoURL") or "")
+    kind: Literal["http", "oci"] = "http" if url.startswith(("http://", "https://")) else "oci"
+    if kind == "oci" and not url.startswith("oci://"):
+        url = "oci://" + url  # Argo CD writes OCI Helm repositories without a scheme
+    request = ChartRequest(kind, url, str(source["chart"]), source.get("targetRevision") or None)
+    chart = fetch_chart(request, app.cache_dir, app.offline)
+    return _helm(chart, source.get("helm") or {}, app, in_repo=None)
+
+
+def _helm(
+    chart: Path, options: Mapping[str, Any], app: AppContext, in_repo: Path | None
+) -> list[Rendered]:
+    values = _values(chart if in_repo is None else in_repo, options, app)
+    try:
+        templates = render_chart(
+            chart,
+            values,
+            release=str(options.get("releaseName") or app.name),
+            namespace=options.get("namespace") or app.namespace,
+            kubernetes_version=str(options.get("kubeVersion") or app.kubernetes_version).lstrip(
+                "v"
+            )[:4],
+        )
+    except HelmRenderError as error:
+        raise SourceError(str(error)) from None
+    rendered = []
+    for template in templates:
+        for position, body in enumerate(_documents(template.text, template.template)):
+            rendered.append(
+                Rendered(body, _template_origin(in_repo, template.template, body, position, app))
+            )
+    return rendered
+
+
+def _template_origin(
+    in_repo: Path | None, template: str, body: dict[str, Any], position: int, app: AppContext
+) -> SourceLocation:
+    if in_repo is None:
+        return app.app_location  # a chart from a repository: the Application is what one edits
+    source = in_repo / template
+    ref = ResourceRef.of(body)
+    line = app.index.document_line(source, ref.kind, ref.name, position)
+    return SourceLocation(source.relative_to(app.repo).as_posix(), line)
+
+
+def _values(base: Path, options: Mapping[str, Any], app: AppContext) -> dict[str, Any]:
+    """valueFiles < values < valuesObject (which replaces values) < parameters, like Argo CD."""
+    files = []
+    for name in options.get("valueFiles") or []:
+        text = str(name)
+        path = (
+            (app.repo / text.removeprefix("$values/"))
+            if text.startswith("$values/")
+            else base / text
+        )
+        path = path.resolve()
+        if not path.is_relative_to(app.repo) or not path.is_file():
+            if options.get("ignoreMissingValueFiles"):
+                continue
+            raise SourceError(f"values file {text} does not exist in this repository")
+        files.append(path)
+    try:
+        merged = merged_values(files)
+    except HelmRenderError as error:
+        raise SourceError(str(error)) from None
+    inline: Any = options.get("valuesObject")
+    if inline is None and options.get("values"):
+        raw = options["values"]
+        try:
+            inline = load_documents(raw)[0] if isinstance(raw, str) and raw.strip() else raw
+        except StreamError as error:
+            raise SourceError(f"helm.values: {error}") from None
+    if isinstance(inline, Mapping):
+        _merge(merged, inline)
+    for parameter in options.get("parameters") or []:
+        if isinstance(parameter, Mapping) and parameter.get("name"):
+            _merge(merged, _parameter(parameter))
+    return merged
+
+
+def _parameter(parameter: Mapping[str, Any]) -> dict[str, Any]:
+    value = str(parameter.get("value", ""))
+    if not (value.startswith("{") and value.endswith("}")):
+        value = value.replace(",", "\\,")  # Argo CD escapes commas the same way
+    expression = f"{parameter['name']}={value}"
+    try:
+        if parameter.get("forceString"):
+            return dict(helm_python.parse_set_string_values(expression))
+        return dict(helm_python.parse_set_string(expression))
+    except helm_python.HelmError:
+        raise SourceError(f"helm parameter {parameter['name']} cannot be parsed") from None
+
+
+def _merge(into: dict[str, Any], update: Mapping[str, Any]) -> None:
+    for key, value in update.items():
+        if isinstance(value, Mapping) and isinstance(into.get(key), dict):
+            _merge(into[key], value)
+        else:
+            into[key] = json.loads(json.dumps(value))
+
+
+def _kustomize(directory: Path, options: Mapping[str, Any], app: AppContext) -> list[Rendered]:
+    """Argo CD runs `kustomize edit set …` on a copy; a kustomization wrapping the path with
+    the same fields builds the same objects without touching the repository."""
+    fields: dict[str, Any] = {
+        k: options[src] for src, k in _KUSTOMIZE_FIELDS.items() if options.get(src)
+    }
+    if "images" in fields:
+        fields["images"] = [_image(i) if isinstance(i, str) else i for i in fields["images"]]
+    components = [(directory / str(c)).resolve() for c in options.get("components") or []]
+    with tempfile.TemporaryDirectory(prefix="gitops-validator-argo-") as scratch:
+        wrapper = Path(scratch)
+        # kustomize refuses absolute roots: the wrapper names the path relative to itself.
+        fields["resources"] = [os.path.relpath(directory, wrapper)]
+        if components:
+            fields["components"] = [os.path.relpath(c, wrapper) for c in components]
+        (wrapper / "kustomization.yaml").write_text(json.dumps(fields), encoding="utf-8")
+        try:
+            output = run_kustomize(
+                find_kustomize(),
+                wrapper,
+                app.repo,
+                kubernetes_version=app.kubernetes_version,
+                helm=collect_inputs(directory).uses_helm,
+            )
+        except KustomizeError as error:
+            raise SourceError(str(error).replace(str(wrapper), "<argo options>")) from None
+    fallback = SourceLocation(
+        (kustomization_file(directory) or directory).relative_to(app.repo).as_posix()
+    )
+    rendered = []
+    for body in _documents(output.stream, "kustomize output"):
+        template = pop_annotation(body, TEMPLATE_ANNOTATION)
+        annotation = pop_annotation(body, ORIGIN_ANNOTATION)
+        source = (
+            Path(template)
+            if template
+            else (parse_origin(annotation, output.wrapper) if annotation else None)
+        )
+        if source is None or not source.is_relative_to(app.repo):
+            rendered.append(Rendered(body, fallback))
+            continue
+        ref = ResourceRef.of(body)
+        line = app.index.document_line(source, ref.kind, ref.name)
+        rendered.append(
+            Rendered(body, SourceLocation(source.relative_to(app.repo).as_posix(), line))
+        )
+    return rendered
+
+
+def _image(text: str) -> dict[str, str]:
+    """`kustomize edit set image` syntax: [name=]newName[:tag|@digest] → an images entry."""
+    name, _, target = text.partition("=") if "=" in text else ("", "", text)
+    entry: dict[str, str] = {}
+    if "@" in target:
+        image, entry["digest"] = target.split("@", 1)
+    else:
+        slash = target.rfind("/")
+        colon = target.rfind(":")
+        image, tag = (target[:colon], target[colon + 1 :]) if colon > slash else (target, "")
+        if tag:
+            entry["newTag"] = tag
+    entry["name"] = name or image
+    if image != entry["name"]:
+        entry["newName"] = image
+    return entry
+
+
+def _directory(directory: Path, options: Mapping[str, Any], app: AppContext) -> list[Rendered]:
+    pattern = "**/*" if options.get("recurse") else "*"
+    rendered = []
+    for path in sorted(directory.glob(pattern)):
+        if path.suffix not in (".yaml", ".yml", ".json") or not path.is_file():
+            continue
+        if not path.resolve().is_relative_to(app.repo):
+            raise SourceError(f"{path.name} links outside the repository")
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise SourceError(f"cannot read {path.name}: {error}") from None
+        relative = path.relative_to(app.repo).as_posix()
+        for position, body in enumerate(_documents(text, relative)):
+            ref = ResourceRef.of(body)
+            line = app.index.document_line(path, ref.kind, ref.name, position)
+            rendered.append(Rendered(body, SourceLocation(relative, line)))
+    return rendered
+
+
+def _documents(text: str, where: str) -> list[dict[str, Any]]:
+    try:
+        return [d for d in load_documents(text) if isinstance(d, dict)]
+    except StreamError as error:
+        raise SourceError(f"{where}: {error}") from None
