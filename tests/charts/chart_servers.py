@@ -111,23 +111,21 @@ def free_port() -> int:
 class OciRegistry:
     """docker-registry (the CNCF distribution registry) on 127.0.0.1 with storage in `root`."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, auth: dict[str, Any] | None = None) -> None:
         binary = shutil.which(REGISTRY_BINARY)
         if binary is None:
             raise RuntimeError("docker-registry is not installed (apt-get install docker-registry)")
         self.port = free_port()
         config = root / "config.yml"
-        config.write_text(
-            yaml.safe_dump(
-                {
-                    "version": 0.1,
-                    "log": {"level": "error", "accesslog": {"disabled": True}},
-                    "storage": {"filesystem": {"rootdirectory": str(root / "data")}},
-                    "http": {"addr": f"127.0.0.1:{self.port}"},
-                }
-            ),
-            encoding="utf-8",
-        )
+        settings: dict[str, Any] = {
+            "version": 0.1,
+            "log": {"level": "error", "accesslog": {"disabled": True}},
+            "storage": {"filesystem": {"rootdirectory": str(root / "data")}},
+            "http": {"addr": f"127.0.0.1:{self.port}"},
+        }
+        if auth:
+            settings["auth"] = auth
+        config.write_text(yaml.safe_dump(settings), encoding="utf-8")
         self._log = (root / "registry.log").open("wb")
         self._process = subprocess.Popen(
             [binary, "serve", str(config)], stdout=self._log, stderr=subprocess.STDOUT
@@ -143,6 +141,8 @@ class OciRegistry:
             try:
                 with urllib.request.urlopen(f"http://{self.host}/v2/", timeout=1):
                     return
+            except urllib.error.HTTPError:
+                return  # 401: up, and asking for a token
             except (urllib.error.URLError, OSError):
                 time.sleep(0.1)
         self.stop()

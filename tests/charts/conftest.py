@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from chart_servers import HttpChartRepository, OciRegistry
+from token_service import TokenService
 
 
 @pytest.fixture
@@ -23,3 +24,15 @@ def oci_registry(tmp_path: Path) -> Iterator[OciRegistry]:
     registry = OciRegistry(registry_root)
     yield registry
     registry.stop()
+
+
+@pytest.fixture
+def token_registry(tmp_path: Path) -> Iterator[tuple[OciRegistry, TokenService]]:
+    """The registry with token authentication, and the token service it trusts."""
+    registry_root = tmp_path / "token-registry"
+    registry_root.mkdir()
+    tokens = TokenService(registry_root)
+    registry = OciRegistry(registry_root, auth=tokens.registry_auth())
+    yield registry, tokens
+    registry.stop()
+    tokens.stop()

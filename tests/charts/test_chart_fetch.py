@@ -5,12 +5,15 @@ from __future__ import annotations
 import io
 import logging
 import tarfile
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import helm_python
 import pytest
 import yaml
 from chart_servers import HttpChartRepository, OciRegistry, free_port, make_chart, package
+from token_service import TokenService
 
 from validator.render.charts import ChartError, ChartRequest, ChartUnavailableError, fetch_chart
 
@@ -138,6 +141,21 @@ def test_oci_offline_hit_after_the_registry_is_gone(
     assert fetch_chart(request, tmp_path / "cache", offline=True) == chart
     with pytest.raises(ChartUnavailableError, match=r"chart api version 2\.0\.0 from oci://"):
         fetch_chart(ChartRequest("oci", url, "api", "2.0.0"), tmp_path / "cache", offline=True)
+
+
+def test_oci_bearer_token_handshake(
+    tmp_path: Path, token_registry: tuple[OciRegistry, TokenService]
+) -> None:
+    registry, tokens = token_registry
+    url = registry.push(make_chart(tmp_path / "src", "api", "1.3.0"), tmp_path / "pkg")
+    with pytest.raises(urllib.error.HTTPError) as anonymous:
+        urllib.request.urlopen(f"http://{registry.host}/v2/charts/api/tags/list", timeout=5)
+    anonymous.value.close()
+    assert anonymous.value.code == 401  # the registry really wants a token
+    tokens.scopes.clear()
+    chart = fetch_chart(ChartRequest("oci", url, "api", ">=1.0"), tmp_path / "cache", False)
+    assert _version(chart) == "1.3.0"
+    assert tokens.scopes == ["repository:charts/api:pull"]
 
 
 def test_dependencies_are_built_from_http_oci_and_file_repositories(

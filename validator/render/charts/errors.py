@@ -60,7 +60,8 @@ def http_get(
             body = reply.read(limit + 1)
             status, reply_headers = reply.status, dict(reply.headers.items())
     except urllib.error.HTTPError as error:
-        body = error.read(65536) if error.fp else b""
+        with error:  # closes the connection the error holds
+            body = error.read(65536) if error.fp else b""
         return Response(error.code, dict(error.headers.items()), body)
     except (urllib.error.URLError, OSError, ValueError) as error:
         reason = getattr(error, "reason", error)
