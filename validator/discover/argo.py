@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from validator.discover import Candidate, DiscoveryContext
 from validator.discover.argo_appsets import expand
+from validator.model import ArgoSpec, EnvironmentSpec
 from validator.render.stream import StreamError, load_documents
 
 ARGO_API = "argoproj.io/"
@@ -123,6 +125,15 @@ def repository_matcher(root: Path) -> Callable[[str], bool]:
     return lambda url: bool(url) and not url.startswith("oci://") and ("://" in url or "@" in url)
 
 
+def display_url(url: str) -> str:
+    """A URL fit for a message: no user info (a token there is never repeated), no query."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url.split("?", 1)[0]
+    host, slash, path = rest.partition("/")
+    return f"{scheme}://{host.rsplit('@', 1)[-1]}{slash}{path.split('?', 1)[0]}"
+
+
 def normalize_repo_url(url: str) -> str:
     """https://github.com/Org/Repo.git, git@github.com:Org/Repo, ssh://git@github.com/Org/Repo
     → github.com/org/repo (GitHub-style hosts are case-insensitive)."""
@@ -191,3 +202,40 @@ def _document_lines(text: str) -> list[int]:
             current = number
             starts.append(number)
     return starts
+
+
+def discover(context: DiscoveryContext) -> list[Candidate]:
+    """The Argo CD step of config-less discovery: one environment per destination cluster."""
+    found = discover_argo(context.repo_root)
+    context.notes.extend(found.notes)
+    candidates = []
+    for cluster, apps in found.clusters().items():
+        files = sorted({app.file for app in apps})
+        shown = ", ".join(files[:3]) + (", …" if len(files) > 3 else "")
+        reason = (
+            f"Argo CD: {len(apps)} Application(s) of this repository target cluster "
+            f"{cluster} ({shown})"
+        )
+        spec = EnvironmentSpec(
+            name="", kubernetes_version=context.kubernetes_version, argo=ArgoSpec(cluster)
+        )
+        candidates.append(
+            Candidate(
+                spec=spec,
+                path=re.sub(r"^\w+://", "", cluster),
+                reason=reason,
+                units=tuple(app.unit for app in apps),
+                covers=tuple(sorted(_covered(apps))),
+            )
+        )
+    return candidates
+
+
+def _covered(apps: list[ArgoApplication]) -> set[str]:
+    """The repository directories these Applications build: never offered again as overlays."""
+    return {
+        str(source["path"]).strip("/").removeprefix("./")
+        for app in apps
+        for source in application_sources(app.body)
+        if source.get("path") and not source.get("chart")
+    }

@@ -62,7 +62,8 @@ def _params(generator: Mapping[str, Any], root: Path, is_ours: Any) -> Iterator[
     git = generator.get("git")
     if isinstance(git, Mapping):
         if not is_ours(str(git.get("repoURL", ""))):
-            raise Unexpandable(f"git generator reads another repository ({git.get('repoURL')})")
+            where = _display(str(git.get("repoURL", "")))
+            raise Unexpandable(f"git generator reads another repository ({where})")
         if git.get("directories"):
             yield from _directories(git["directories"], root)
         if git.get("files"):
@@ -195,6 +196,12 @@ def _go(text: str, params: dict[str, Any]) -> str:
         raise Unexpandable(f"Go template expression '{expression}' is not supported offline")
 
     return _GO.sub(one, text)
+
+
+def _display(url: str) -> str:
+    scheme, sep, rest = url.partition("://")
+    host, slash, path = rest.partition("/")
+    return f"{scheme}://{host.rsplit('@', 1)[-1]}{slash}{path}" if sep else url
 
 
 def _text(value: Any) -> str:

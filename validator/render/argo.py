@@ -18,17 +18,13 @@ from validator.discover.argo import (
     ArgoApplication,
     application_sources,
     discover_argo,
+    display_url,
     repository_matcher,
 )
 from validator.discover.argo_appsets import expand
 from validator.model import Category, Finding, Severity, SourceLocation
-from validator.render.argo_sources import (
-    AppContext,
-    Rendered,
-    SourceError,
-    render_chart_source,
-    render_path_source,
-)
+from validator.render.argo_context import AppContext, Rendered, SourceError
+from validator.render.argo_sources import render_chart_source, render_path_source
 from validator.render.charts import ChartError, ChartUnavailableError
 from validator.render.origins import DocumentIndex
 
@@ -198,7 +194,7 @@ def _finding(options: ArgoOptions, app: ArgoApplication, message: str) -> Findin
 def _skipped(
     options: ArgoOptions, app: ArgoApplication, source: Mapping[str, Any], why: str = ""
 ) -> Finding:
-    what = str(source.get("repoURL", ""))
+    what = display_url(str(source.get("repoURL", "")))
     detail = f" path {source['path']}" if source.get("path") else ""
     detail += f" chart {source['chart']}" if source.get("chart") else ""
     reason = why or "another repository, which this run cannot read"

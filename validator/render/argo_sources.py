@@ -4,58 +4,19 @@ plain directory, chosen like Argo CD's tool detection) or a chart from a Helm/OC
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 import helm_python
 
 from validator.model import ResourceRef, SourceLocation
+from validator.render.argo_context import AppContext, Rendered, SourceError, documents_of
+from validator.render.argo_kustomize import render_kustomize
 from validator.render.charts import ChartRequest, fetch_chart
 from validator.render.helm import HelmRenderError, merged_values, render_chart
-from validator.render.helm_shim import TEMPLATE_ANNOTATION
-from validator.render.inputs import collect_inputs, kustomization_file
-from validator.render.kustomize import KustomizeError, run_kustomize
-from validator.render.origins import ORIGIN_ANNOTATION, DocumentIndex, parse_origin, pop_annotation
+from validator.render.inputs import kustomization_file
 from validator.render.stream import StreamError, load_documents
-from validator.render.tools import find_kustomize
-
-# Argo CD's kustomize options, as the kustomization fields `kustomize edit` would set.
-_KUSTOMIZE_FIELDS = {
-    "namePrefix": "namePrefix",
-    "nameSuffix": "nameSuffix",
-    "namespace": "namespace",
-    "commonLabels": "commonLabels",
-    "commonAnnotations": "commonAnnotations",
-    "images": "images",
-    "patches": "patches",
-    "replicas": "replicas",
-}
-
-
-class SourceError(Exception):
-    """A source that cannot be rendered; the message names what failed."""
-
-
-@dataclass(frozen=True)
-class Rendered:
-    body: dict[str, Any]
-    origin: SourceLocation
-
-
-@dataclass(frozen=True)
-class AppContext:
-    repo: Path
-    name: str  # the Application's name: Helm's default release name
-    namespace: str | None  # destination.namespace
-    kubernetes_version: str
-    app_location: SourceLocation  # where the Application is written
-    cache_dir: Path
-    offline: bool
-    index: DocumentIndex
 
 
 def render_path_source(source: Mapping[str, Any], app: AppContext) -> list[Rendered]:
@@ -71,7 +32,7 @@ def render_path_source(source: Mapping[str, Any], app: AppContext) -> list[Rende
         chart = fetch_chart(request, app.cache_dir, app.offline)
         return _helm(chart, source.get("helm") or {}, app, in_repo=directory)
     if tool == "kustomize":
-        return _kustomize(directory, source.get("kustomize") or {}, app)
+        return render_kustomize(directory, source.get("kustomize") or {}, app)
     return _directory(directory, source.get("directory") or {}, app)
 
 
@@ -118,7 +79,7 @@ def _helm(
         raise SourceError(str(error)) from None
     rendered = []
     for template in templates:
-        for position, body in enumerate(_documents(template.text, template.template)):
+        for position, body in enumerate(documents_of(template.text, template.template)):
             rendered.append(
                 Rendered(body, _template_origin(in_repo, template.template, body, position, app))
             )
@@ -192,73 +153,6 @@ def _merge(into: dict[str, Any], update: Mapping[str, Any]) -> None:
             into[key] = json.loads(json.dumps(value))
 
 
-def _kustomize(directory: Path, options: Mapping[str, Any], app: AppContext) -> list[Rendered]:
-    """Argo CD runs `kustomize edit set …` on a copy; a kustomization wrapping the path with
-    the same fields builds the same objects without touching the repository."""
-    fields: dict[str, Any] = {
-        k: options[src] for src, k in _KUSTOMIZE_FIELDS.items() if options.get(src)
-    }
-    if "images" in fields:
-        fields["images"] = [_image(i) if isinstance(i, str) else i for i in fields["images"]]
-    components = [(directory / str(c)).resolve() for c in options.get("components") or []]
-    with tempfile.TemporaryDirectory(prefix="gitops-validator-argo-") as scratch:
-        wrapper = Path(scratch)
-        # kustomize refuses absolute roots: the wrapper names the path relative to itself.
-        fields["resources"] = [os.path.relpath(directory, wrapper)]
-        if components:
-            fields["components"] = [os.path.relpath(c, wrapper) for c in components]
-        (wrapper / "kustomization.yaml").write_text(json.dumps(fields), encoding="utf-8")
-        try:
-            output = run_kustomize(
-                find_kustomize(),
-                wrapper,
-                app.repo,
-                kubernetes_version=app.kubernetes_version,
-                helm=collect_inputs(directory).uses_helm,
-            )
-        except KustomizeError as error:
-            raise SourceError(str(error).replace(str(wrapper), "<argo options>")) from None
-    fallback = SourceLocation(
-        (kustomization_file(directory) or directory).relative_to(app.repo).as_posix()
-    )
-    rendered = []
-    for body in _documents(output.stream, "kustomize output"):
-        template = pop_annotation(body, TEMPLATE_ANNOTATION)
-        annotation = pop_annotation(body, ORIGIN_ANNOTATION)
-        source = (
-            Path(template)
-            if template
-            else (parse_origin(annotation, output.wrapper) if annotation else None)
-        )
-        if source is None or not source.is_relative_to(app.repo):
-            rendered.append(Rendered(body, fallback))
-            continue
-        ref = ResourceRef.of(body)
-        line = app.index.document_line(source, ref.kind, ref.name)
-        rendered.append(
-            Rendered(body, SourceLocation(source.relative_to(app.repo).as_posix(), line))
-        )
-    return rendered
-
-
-def _image(text: str) -> dict[str, str]:
-    """`kustomize edit set image` syntax: [name=]newName[:tag|@digest] → an images entry."""
-    name, _, target = text.partition("=") if "=" in text else ("", "", text)
-    entry: dict[str, str] = {}
-    if "@" in target:
-        image, entry["digest"] = target.split("@", 1)
-    else:
-        slash = target.rfind("/")
-        colon = target.rfind(":")
-        image, tag = (target[:colon], target[colon + 1 :]) if colon > slash else (target, "")
-        if tag:
-            entry["newTag"] = tag
-    entry["name"] = name or image
-    if image != entry["name"]:
-        entry["newName"] = image
-    return entry
-
-
 def _directory(directory: Path, options: Mapping[str, Any], app: AppContext) -> list[Rendered]:
     pattern = "**/*" if options.get("recurse") else "*"
     rendered = []
@@ -272,15 +166,8 @@ def _directory(directory: Path, options: Mapping[str, Any], app: AppContext) -> 
         except (OSError, UnicodeDecodeError) as error:
             raise SourceError(f"cannot read {path.name}: {error}") from None
         relative = path.relative_to(app.repo).as_posix()
-        for position, body in enumerate(_documents(text, relative)):
+        for position, body in enumerate(documents_of(text, relative)):
             ref = ResourceRef.of(body)
             line = app.index.document_line(path, ref.kind, ref.name, position)
             rendered.append(Rendered(body, SourceLocation(relative, line)))
     return rendered
-
-
-def _documents(text: str, where: str) -> list[dict[str, Any]]:
-    try:
-        return [d for d in load_documents(text) if isinstance(d, dict)]
-    except StreamError as error:
-        raise SourceError(f"{where}: {error}") from None
