@@ -8,8 +8,8 @@ import pytest
 from argo_repo import argo_repository
 from chart_servers import HttpChartRepository, make_chart
 
-from validator.discover.argo import discover_argo, normalize_repo_url
 from validator.render.argo import ArgoOptions, render_argo
+from validator.render.argo_apps import discover_argo, normalize_repo_url
 
 
 @pytest.mark.parametrize(

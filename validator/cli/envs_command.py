@@ -24,6 +24,7 @@ def envs(settings: Settings, args: argparse.Namespace) -> ExitCode:
             "flux": {"entry": spec.flux.entry, "kustomization": spec.flux.name}
             if spec.flux
             else None,
+            "argo": {"cluster": spec.argo.cluster} if spec.argo else None,
             "discovered": spec.discovered,
             "units": list(units.get(spec.name, ())),
         }
@@ -45,6 +46,8 @@ def envs(settings: Settings, args: argparse.Namespace) -> ExitCode:
 def _source(spec: EnvironmentSpec) -> str:
     if spec.flux:
         return f"Flux cluster from {spec.flux.entry}"
+    if spec.argo:
+        return f"Argo CD cluster {spec.argo.cluster}"
     return spec.path or f"helm chart {spec.helm.chart if spec.helm else '?'}"
 
 

@@ -14,15 +14,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from validator.discover.argo import (
+from validator.model import Category, Finding, Severity, SourceLocation
+from validator.render.argo_apps import (
     ArgoApplication,
     application_sources,
     discover_argo,
     display_url,
     repository_matcher,
 )
-from validator.discover.argo_appsets import expand
-from validator.model import Category, Finding, Severity, SourceLocation
+from validator.render.argo_appsets import expand
 from validator.render.argo_context import AppContext, Rendered, SourceError
 from validator.render.argo_sources import render_chart_source, render_path_source
 from validator.render.charts import ChartError, ChartUnavailableError

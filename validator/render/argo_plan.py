@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from validator.discover.argo import application_sources, discover_argo, repository_matcher
+from validator.render.argo_apps import application_sources, discover_argo, repository_matcher
 from validator.render.charts import ChartRequest, cached_resolution
 from validator.render.inputs import KustomizeInputs, collect_inputs, kustomization_file
 

@@ -19,6 +19,7 @@ import hashlib
 import json
 import logging
 import shutil
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,8 +52,14 @@ class ChartRequest:
     version: str | None
 
 
+# Environments render in parallel threads and often need the same chart: one fetch at a time
+# lets the second find the first's result in the cache instead of downloading it again.
+_FETCH_LOCK = threading.Lock()
+
+
 def fetch_chart(request: ChartRequest, cache_dir: Path, offline: bool) -> Path:
-    return _Fetcher(ChartStore(cache_dir / "charts"), offline).fetch(request, depth=0)
+    with _FETCH_LOCK:
+        return _Fetcher(ChartStore(cache_dir / "charts"), offline).fetch(request, depth=0)
 
 
 def cached_resolution(request: ChartRequest, cache_dir: Path, offline: bool) -> str | None:

@@ -57,7 +57,7 @@ def expand(
 def _params(generator: Mapping[str, Any], root: Path, is_ours: Any) -> Iterator[dict[str, Any]]:
     if "list" in generator:
         elements = (generator["list"] or {}).get("elements") or []
-        yield from (dict(e) for e in elements if isinstance(e, Mapping))
+        yield from (_flatten(e) for e in elements if isinstance(e, Mapping))
         return
     git = generator.get("git")
     if isinstance(git, Mapping):
