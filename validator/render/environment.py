@@ -181,7 +181,7 @@ def _render_argo(
     result = render_argo(settings.repo_root, options)
     # A kustomize error inside one Application never quotes a generator's values either.
     findings = [
-        dataclasses.replace(f, message=_redacted(f.message, inputs.generated_values))
+        dataclasses.replace(f, message=mask_tool_output(f.message, inputs.generated_values))
         for f in result.findings
     ]
     return [Document(d.body, d.origin, d.unit) for d in result.documents], findings
