@@ -15,7 +15,13 @@ import yaml
 from chart_servers import HttpChartRepository, OciRegistry, free_port, make_chart, package
 from token_service import TokenService
 
-from validator.render.charts import ChartError, ChartRequest, ChartUnavailableError, fetch_chart
+from validator.render.charts import (
+    ChartError,
+    ChartRequest,
+    ChartUnavailableError,
+    cached_resolution,
+    fetch_chart,
+)
 
 
 def _version(chart_dir: Path) -> str:
@@ -99,6 +105,10 @@ def test_unreachable_repository_is_unavailable(tmp_path: Path) -> None:
     url = f"http://127.0.0.1:{free_port()}/charts"
     with pytest.raises(ChartUnavailableError, match="cannot reach"):
         fetch_chart(ChartRequest("http", url, "web", None), tmp_path / "cache", offline=False)
+    # Remembered for the render cache key for an hour; offline never relies on it.
+    request = ChartRequest("http", url, "web", None)
+    assert cached_resolution(request, tmp_path / "cache", offline=False) == "unavailable"
+    assert cached_resolution(request, tmp_path / "cache", offline=True) is None
 
 
 def test_damaged_cache_entry_is_rebuilt_not_trusted(

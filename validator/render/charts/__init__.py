@@ -68,9 +68,14 @@ def cached_resolution(request: ChartRequest, cache_dir: Path, offline: bool) -> 
     if request.kind == "local":
         return None
     store = ChartStore(cache_dir / "charts")
-    found = store.resolved(request.kind, request.url, request.chart, request.version or "*")
+    key = (request.kind, request.url, request.chart, request.version or "*")
+    found = store.resolved(*key)
     if found is None or not (offline or found.age < RESOLVED_TTL_SECONDS):
-        return None
+        # A repository found unreachable within the hour stays so for the key, like a range
+        # stays resolved: a second run reuses the render (with its skipped-source finding).
+        unavailable = store.unavailable_age(*key)
+        fresh = unavailable is not None and unavailable < RESOLVED_TTL_SECONDS
+        return "unavailable" if fresh and not offline else None
     return f"{found.version}@{found.digest}"
 
 
@@ -170,6 +175,7 @@ class _Fetcher:
             found = repository.resolve(request.chart, request.version)
         except ChartUnavailableError:
             if remembered is None:
+                self.store.remember_unavailable(*key)
                 raise
             log.warning("%s: repository unreachable, using the version resolved earlier", what)
             return remembered

@@ -60,6 +60,21 @@ class ChartStore:
         entry = {"version": found.version, "digest": found.digest, "time": time.time()}
         _write_atomic(path, json.dumps(entry).encode())
 
+    def remember_unavailable(self, kind: str, url: str, chart: str, constraint: str) -> None:
+        path = self.root / "resolved" / f"{_key(kind, url, chart, constraint)}.json"
+        _write_atomic(path, json.dumps({"unavailable": True, "time": time.time()}).encode())
+
+    def unavailable_age(self, kind: str, url: str, chart: str, constraint: str) -> float | None:
+        """Seconds since the repository was last found unreachable for this chart, or None."""
+        path = self.root / "resolved" / f"{_key(kind, url, chart, constraint)}.json"
+        try:
+            entry = json.loads(path.read_text(encoding="utf-8"))
+            if entry.get("unavailable") is not True:
+                return None
+            return max(0.0, time.time() - float(entry["time"]))
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return None
+
     # -- archives ----------------------------------------------------------------------------
     def archive(self, digest: str) -> bytes | None:
         try:
