@@ -5,13 +5,16 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pyrage
 import pytest
 
+# The real sops helper and the chart cache's loopback chart servers are shared, not copied.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "secrets"))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "charts"))
+from chart_servers import HttpChartRepository, OciRegistry
 from secrets_support import sops_binary
 
 
@@ -45,3 +48,19 @@ def sops_encrypt(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str, str
         return done.stdout
 
     return run
+
+
+@pytest.fixture
+def chart_repo(tmp_path: Path) -> Iterator[HttpChartRepository]:
+    repository = HttpChartRepository(tmp_path / "http-repo")
+    yield repository
+    repository.stop()
+
+
+@pytest.fixture
+def oci_registry(tmp_path: Path) -> Iterator[OciRegistry]:
+    root = tmp_path / "registry"
+    root.mkdir()
+    registry = OciRegistry(root)
+    yield registry
+    registry.stop()
