@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest bench report fuzz clean k8s-tools
+.PHONY: demo test lint typecheck pytest bench report fuzz clean k8s-tools cluster-up cluster-down
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,13 @@ test: lint typecheck k8s-tools pytest
 # time, instant after); in CI (CI=true) a failed build fails the target.
 k8s-tools:
 	bash tools/build-k8s-tools.sh
+
+# A local etcd + kube-apiserver for trying `apply`/`drift` by hand; kubeconfig: .cluster/kubeconfig
+cluster-up: $(STAMP) k8s-tools
+	$(BIN)/python tools/k8s_cluster.py up .cluster storefront-dev storefront-staging storefront-prod
+
+cluster-down: $(STAMP)
+	$(BIN)/python tools/k8s_cluster.py down .cluster
 
 lint: $(STAMP)
 	$(BIN)/ruff check validator tests bench tools

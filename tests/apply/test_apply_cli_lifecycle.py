@@ -2,7 +2,7 @@
 
 The demo's prod environment is rendered with real kustomize, its SOPS Secret is decrypted by the
 real resolver (real `sops`, the demo's test age key) in memory, and applied with the real
-kubernetes client to the FakeApiServer TEST DOUBLE.
+kubernetes client to a real kube-apiserver.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from fake_apiserver import FakeApiServer
+from cluster_harness import ClusterHarness
 from support import PROJECT_ROOT, RunCli
 
 TEST_KEY = PROJECT_ROOT / "tests" / "fixtures" / "demo-age-key.TEST-ONLY.txt"
@@ -41,11 +41,11 @@ def _plaintext(demo_repo: Path) -> dict[str, str]:
     return dict(json.loads(done.stdout)["stringData"])
 
 
-def test_bundle_apply_drift_and_correct_against_fake_api_server(
-    demo_repo: Path, run_cli: RunCli, fake_api: FakeApiServer, kubeconfig: Path, tmp_path: Path
+def test_bundle_apply_drift_and_correct(
+    demo_repo: Path, run_cli: RunCli, cluster: ClusterHarness, kubeconfig: Path, tmp_path: Path
 ) -> None:
-    fake_api.create_namespace(NAMESPACE)
-    fake_api.auto_ready = True
+    cluster.create_namespace(NAMESPACE)
+    rollout = cluster.mark_deployment_ready_when_applied("storefront", NAMESPACE, timeout=90)
     secrets = _plaintext(demo_repo)
     keys = {"SOPS_AGE_KEY_FILE": str(TEST_KEY), "TMPDIR": str(tmp_path / "tmp")}
     (tmp_path / "tmp").mkdir()
@@ -59,11 +59,12 @@ def test_bundle_apply_drift_and_correct_against_fake_api_server(
         run_cli("apply", str(bundle), *cluster, "--report", str(report), cwd=demo_repo, env=keys)
     )
     assert outputs[-1].code == 0, outputs[-1].stdout + outputs[-1].stderr
-    live = fake_api.get("v1", "Secret", "storefront-secrets", NAMESPACE)
+    rollout.join(timeout=5)
+    live = cluster.get("v1", "Secret", "storefront-secrets", NAMESPACE)
     assert {k: base64.b64decode(v).decode() for k, v in live["data"].items()} == secrets
     assert "last-applied-configuration" not in json.dumps(live)
 
-    fake_api.update_as(
+    cluster.update_as(
         "kubectl-edit", "apps/v1", "Deployment", "storefront", NAMESPACE, spec__replicas=9
     )
     outputs.append(run_cli("drift", str(bundle), *cluster, cwd=demo_repo, env=keys))
@@ -72,7 +73,7 @@ def test_bundle_apply_drift_and_correct_against_fake_api_server(
 
     outputs.append(run_cli("apply", str(bundle), *cluster, cwd=demo_repo, env=keys))
     assert outputs[-1].code == 0
-    assert fake_api.get("apps/v1", "Deployment", "storefront", NAMESPACE)["spec"]["replicas"] == 4
+    assert cluster.get("apps/v1", "Deployment", "storefront", NAMESPACE)["spec"]["replicas"] == 4
     outputs.append(run_cli("drift", str(bundle), *cluster, cwd=demo_repo, env=keys))
     assert outputs[-1].code == 0, outputs[-1].stdout
 
@@ -117,10 +118,9 @@ def test_reconcile_rejects_a_bad_interval(demo_repo: Path, run_cli: RunCli, inte
 
 
 def test_reconcile_loops_and_survives_failed_iterations(
-    demo_repo: Path, run_cli: RunCli, fake_api: FakeApiServer, kubeconfig: Path, tmp_path: Path
+    demo_repo: Path, run_cli: RunCli, cluster: ClusterHarness, kubeconfig: Path, tmp_path: Path
 ) -> None:
-    fake_api.create_namespace(NAMESPACE)
-    fake_api.auto_ready = True
+    cluster.create_namespace(NAMESPACE)
     loop = ("reconcile", "--env", "prod", "--interval", "0.1s", "--max-iterations", "2")
     cluster = ("--kubeconfig", str(kubeconfig), "--no-wait")
     home = {"HOME": str(tmp_path), "SOPS_AGE_KEY_FILE": ""}  # no key: every iteration fails

@@ -1,4 +1,4 @@
-"""Drift detection and correction against the FakeApiServer TEST DOUBLE (real kubernetes client)."""
+"""Drift detection and correction against a real kube-apiserver (real kubernetes client)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from apply_support import (
     resolve_with_test_plaintext,
     sops_secret,
 )
-from fake_apiserver import FakeApiServer
+from cluster_harness import ClusterHarness
 
 from validator.apply import (
     Action,
@@ -48,11 +48,11 @@ def _fields(report: ApplyReport, kind: str) -> dict[str, Any]:
     return {entry.path: entry for entry in result.drift}
 
 
-def test_drift_reports_the_field_its_values_and_the_other_manager_against_fake_api_server(
-    fake_api: FakeApiServer, kube: KubeClient
+def test_drift_reports_the_field_its_values_and_the_other_manager(
+    cluster: ClusterHarness, kube: KubeClient
 ) -> None:
     _run(kube)
-    fake_api.update_as("kubectl-edit", "apps/v1", "Deployment", "web", "shop", spec__replicas=7)
+    cluster.update_as("kubectl-edit", "apps/v1", "Deployment", "web", "shop", spec__replicas=7)
 
     report = _run(kube, drift=True)
 
@@ -60,42 +60,38 @@ def test_drift_reports_the_field_its_values_and_the_other_manager_against_fake_a
     assert [o.ref.kind for o in report.drifted] == ["Deployment"]
     entry = _fields(report, "Deployment")["/spec/replicas"]
     assert (entry.before, entry.after, entry.manager) == (7, 2, "kubectl-edit")
-    assert fake_api.get("apps/v1", "Deployment", "web", "shop")["spec"]["replicas"] == 7
+    assert cluster.get("apps/v1", "Deployment", "web", "shop")["spec"]["replicas"] == 7
 
 
-def test_drift_mode_writes_nothing_against_fake_api_server(
-    fake_api: FakeApiServer, kube: KubeClient
-) -> None:
+def test_drift_mode_writes_nothing(cluster: ClusterHarness, kube: KubeClient) -> None:
     _run(kube)
-    fake_api.update_as("kubectl-edit", "v1", "ConfigMap", "cfg", "shop", data__mode="slow")
-    writes = len(fake_api.writes())
+    cluster.update_as("kubectl-edit", "v1", "ConfigMap", "cfg", "shop", data__mode="slow")
+    writes = len(cluster.writes())
 
     report = _run(kube, drift=True, prune=True)
 
-    assert fake_api.writes()[writes:] == []
+    assert cluster.writes()[writes:] == []
     assert report.mode == "drift" and report.drifted
 
 
-def test_apply_corrects_drift_and_then_reports_none_against_fake_api_server(
-    fake_api: FakeApiServer, kube: KubeClient
+def test_apply_corrects_drift_and_then_reports_none(
+    cluster: ClusterHarness, kube: KubeClient
 ) -> None:
     _run(kube)
-    fake_api.update_as("kubectl-edit", "apps/v1", "Deployment", "web", "shop", spec__replicas=7)
+    cluster.update_as("kubectl-edit", "apps/v1", "Deployment", "web", "shop", spec__replicas=7)
 
     corrected = _run(kube)
     after = _run(kube, drift=True)
 
     assert {o.ref.kind: o.action for o in corrected.objects}["Deployment"] is Action.CONFIGURED
-    assert fake_api.get("apps/v1", "Deployment", "web", "shop")["spec"]["replicas"] == 2
+    assert cluster.get("apps/v1", "Deployment", "web", "shop")["spec"]["replicas"] == 2
     assert not after.drifted and not after.drift_remains
 
 
-def test_drift_masks_secret_values_against_fake_api_server(
-    fake_api: FakeApiServer, kube: KubeClient
-) -> None:
+def test_drift_masks_secret_values(cluster: ClusterHarness, kube: KubeClient) -> None:
     _run(kube)
     tampered = base64.b64encode(b"attacker-chosen-value").decode()
-    fake_api.update_as(
+    cluster.update_as(
         "intruder", "v1", "Secret", "app-secrets", "shop", data__DATABASE_PASSWORD=tampered
     )
 
@@ -107,11 +103,9 @@ def test_drift_masks_secret_values_against_fake_api_server(
     assert tampered not in text and "attacker-chosen-value" not in text
 
 
-def test_drift_masks_configured_sensitive_fields_against_fake_api_server(
-    fake_api: FakeApiServer, kube: KubeClient
-) -> None:
+def test_drift_masks_configured_sensitive_fields(cluster: ClusterHarness, kube: KubeClient) -> None:
     _run(kube)
-    fake_api.update_as("kubectl-edit", "v1", "ConfigMap", "cfg", "shop", data__mode="internal-x")
+    cluster.update_as("kubectl-edit", "v1", "ConfigMap", "cfg", "shop", data__mode="internal-x")
     rules = parse_field_rules([{"kind": "ConfigMap", "paths": ["/data"]}], what="sensitive")
 
     report = _run(kube, drift=True, sensitive_rules=rules)
@@ -121,12 +115,12 @@ def test_drift_masks_configured_sensitive_fields_against_fake_api_server(
     assert "internal-x" not in json.dumps(report.to_json())
 
 
-def test_drift_ignore_rules_hide_fields_per_kind_and_name_against_fake_api_server(
-    fake_api: FakeApiServer, kube: KubeClient
+def test_drift_ignore_rules_hide_fields_per_kind_and_name(
+    cluster: ClusterHarness, kube: KubeClient
 ) -> None:
     _run(kube)
-    fake_api.update_as("hpa", "apps/v1", "Deployment", "web", "shop", spec__replicas=5)
-    fake_api.update_as("kubectl-edit", "v1", "ConfigMap", "cfg", "shop", data__mode="slow")
+    cluster.update_as("hpa", "apps/v1", "Deployment", "web", "shop", spec__replicas=5)
+    cluster.update_as("kubectl-edit", "v1", "ConfigMap", "cfg", "shop", data__mode="slow")
     rules = (FieldRule(paths=("/spec/replicas",), kind="Deployment", name="web"),)
 
     report = _run(kube, drift=True, ignore_rules=rules)
@@ -134,14 +128,14 @@ def test_drift_ignore_rules_hide_fields_per_kind_and_name_against_fake_api_serve
 
     assert [o.ref.kind for o in report.drifted] == ["ConfigMap"]
     assert {o.ref.kind: o.action for o in applied.objects}["Deployment"] is Action.UNCHANGED
-    assert fake_api.get("apps/v1", "Deployment", "web", "shop")["spec"]["replicas"] == 5
+    assert cluster.get("apps/v1", "Deployment", "web", "shop")["spec"]["replicas"] == 5
 
 
-def test_drift_ignores_fields_only_other_managers_own_against_fake_api_server(
-    fake_api: FakeApiServer, kube: KubeClient
+def test_drift_ignores_fields_only_other_managers_own(
+    cluster: ClusterHarness, kube: KubeClient
 ) -> None:
     _run(kube)
-    fake_api.update_as(
+    cluster.update_as(
         "sidecar-injector",
         "apps/v1",
         "Deployment",

@@ -1,4 +1,4 @@
-"""Immutable fields and health waits against the FakeApiServer TEST DOUBLE; kstatus rules."""
+"""Immutable fields and health waits against a real kube-apiserver; kstatus rules."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 from apply_support import as_resources, deployment, fast, namespace, resolve_with_test_plaintext
-from fake_apiserver import FakeApiServer
+from cluster_harness import ClusterHarness
 
 from validator.apply import RECREATE_ANNOTATION, Action, ApplyReport, KubeClient, apply_resources
 from validator.apply.health import compute_status
@@ -28,44 +28,43 @@ def _with_selector(body: dict[str, Any], app: str) -> dict[str, Any]:
     return body
 
 
-def test_immutable_field_change_is_reported_without_opt_in_against_fake_api_server(
-    fake_api: FakeApiServer, kube: KubeClient
+def test_immutable_field_change_is_reported_without_opt_in(
+    cluster: ClusterHarness, kube: KubeClient
 ) -> None:
     _apply(kube, namespace("shop"), deployment())
-    uid = fake_api.get("apps/v1", "Deployment", "web", "shop")["metadata"]["uid"]
+    uid = cluster.get("apps/v1", "Deployment", "web", "shop")["metadata"]["uid"]
 
     report = _apply(kube, namespace("shop"), _with_selector(deployment(), "web-v2"))
 
     result = next(o for o in report.objects if o.ref.kind == "Deployment")
     assert report.failed and result.action is Action.FAILED
     assert result.error and "immutable" in result.error and RECREATE_ANNOTATION in result.error
-    assert fake_api.get("apps/v1", "Deployment", "web", "shop")["metadata"]["uid"] == uid
+    assert cluster.get("apps/v1", "Deployment", "web", "shop")["metadata"]["uid"] == uid
 
 
-def test_immutable_field_change_recreates_with_opt_in_against_fake_api_server(
-    fake_api: FakeApiServer, kube: KubeClient
+def test_immutable_field_change_recreates_with_opt_in(
+    cluster: ClusterHarness, kube: KubeClient
 ) -> None:
     opted_in = {"annotations": {RECREATE_ANNOTATION: "true"}}
     _apply(kube, namespace("shop"), deployment(**opted_in))
-    uid = fake_api.get("apps/v1", "Deployment", "web", "shop")["metadata"]["uid"]
+    uid = cluster.get("apps/v1", "Deployment", "web", "shop")["metadata"]["uid"]
 
     report = _apply(kube, namespace("shop"), _with_selector(deployment(**opted_in), "web-v2"))
 
     assert not report.failed, report.to_json()
     assert {o.ref.kind: o.action for o in report.objects}["Deployment"] is Action.RECREATED
-    live = fake_api.get("apps/v1", "Deployment", "web", "shop")
+    live = cluster.get("apps/v1", "Deployment", "web", "shop")
     assert live["metadata"]["uid"] != uid
     assert live["spec"]["selector"] == {"matchLabels": {"app": "web-v2"}}
-    deletes = [q for method, path, q in fake_api.writes() if method == "DELETE"]
+    deletes = [q for method, path, q in cluster.writes() if method == "DELETE"]
     assert deletes == [{"propagationPolicy": "Background"}]
 
 
-def test_health_reports_ready_workloads_against_fake_api_server(
-    fake_api: FakeApiServer, kube: KubeClient
-) -> None:
-    fake_api.auto_ready = True
+def test_health_reports_ready_workloads(cluster: ClusterHarness, kube: KubeClient) -> None:
+    rollout = cluster.mark_deployment_ready_when_applied("web", "shop")
 
     report = _apply(kube, namespace("shop"), deployment(), wait_for_health=True)
+    rollout.join(timeout=5)
 
     assert not report.failed, report.to_json()
     assert {h.ref.kind: h.status for h in report.health} == {
@@ -74,8 +73,8 @@ def test_health_reports_ready_workloads_against_fake_api_server(
     }
 
 
-def test_health_times_out_and_reports_the_blocker_against_fake_api_server(
-    fake_api: FakeApiServer, kube: KubeClient
+def test_health_times_out_and_reports_the_blocker(
+    cluster: ClusterHarness, kube: KubeClient
 ) -> None:
     report = _apply(kube, namespace("shop"), deployment(), wait_for_health=True, health_timeout=0.3)
 

@@ -1,7 +1,7 @@
 """Lifecycle of the demo's prod environment: bundle → apply → drift → correct → prune (+ guards).
 
-Rendered with the real `kubectl kustomize`, bundled and verified for real, applied with the
-real kubernetes client to the FakeApiServer TEST DOUBLE; the SOPS values are "decrypted" by
+Rendered with the project-built kustomize, bundled and verified for real, applied with the
+real kubernetes client to a real kube-apiserver; the SOPS values are "decrypted" by
 the resolver TEST DOUBLE into canary plaintext that only the live Secret may hold.
 """
 
@@ -16,11 +16,12 @@ from typing import Any
 import pytest
 import yaml_rs
 from apply_support import CANARY, fast, resolve_with_test_plaintext
-from fake_apiserver import FakeApiServer
+from cluster_harness import ClusterHarness
 
 from validator.apply import ApplyReport, KubeClient, apply_resources, detect_drift
 from validator.bundle import BundleVerificationError, build_bundle, verify_bundle
 from validator.model import RenderedEnvironment, Resource, ResourceRef, ValidationReport
+from validator.render import find_kustomize
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 NAMESPACE = "storefront-prod"
@@ -29,7 +30,7 @@ NAMESPACE = "storefront-prod"
 @pytest.fixture(scope="module")
 def prod_bodies() -> list[dict[str, Any]]:
     rendered = subprocess.run(
-        ["kubectl", "kustomize", str(PROJECT_ROOT / "overlays" / "prod")],
+        [*find_kustomize().command, str(PROJECT_ROOT / "overlays" / "prod")],
         capture_output=True,
         text=True,
         check=True,
@@ -60,11 +61,11 @@ def _run(kube: KubeClient, bundle: Path, *, drift: bool = False, **options: Any)
     )
 
 
-def test_apply_lifecycle_of_the_demo_prod_environment_against_fake_api_server(
-    fake_api: FakeApiServer, kube: KubeClient, tmp_path: Path, prod_bodies: list[dict[str, Any]]
+def test_apply_lifecycle_of_the_demo_prod_environment(
+    cluster: ClusterHarness, kube: KubeClient, tmp_path: Path, prod_bodies: list[dict[str, Any]]
 ) -> None:
-    fake_api.create_namespace(NAMESPACE)
-    fake_api.auto_ready = True
+    cluster.create_namespace(NAMESPACE)
+    rollout = cluster.mark_deployment_ready_when_applied("storefront", NAMESPACE)
     kinds = [b["kind"] for b in prod_bodies]
     assert "Secret" in kinds and "Deployment" in kinds
     full = _bundle(tmp_path, "full", prod_bodies)
@@ -72,11 +73,14 @@ def test_apply_lifecycle_of_the_demo_prod_environment_against_fake_api_server(
 
     applied = _run(kube, full, wait_for_health=True)
     assert not applied.failed, json.dumps(applied.to_json(), indent=1)
+    rollout.join(timeout=5)
+    fresh = _run(kube, full, drift=True)  # the server's defaults are not drift
+    assert not fresh.drifted and not fresh.failed, json.dumps(fresh.to_json(), indent=1)
     assert applied.revision and applied.revision.startswith("sha256:")
-    secret = fake_api.get("v1", "Secret", "storefront-secrets", NAMESPACE)
+    secret = cluster.get("v1", "Secret", "storefront-secrets", NAMESPACE)
     assert {k: base64.b64decode(v).decode() for k, v in secret["data"].items()} == CANARY
 
-    fake_api.update_as(
+    cluster.update_as(
         "kubectl-edit", "v1", "ConfigMap", "storefront-config", NAMESPACE, data__LOG_LEVEL="trace"
     )
     drift = _run(kube, full, drift=True)
@@ -93,16 +97,16 @@ def test_apply_lifecycle_of_the_demo_prod_environment_against_fake_api_server(
     without_pdb = [b for b in prod_bodies if b["kind"] != "PodDisruptionBudget"]
     pruned = _run(kube, _bundle(tmp_path, "no-pdb", without_pdb), prune=True)
     assert [r.kind for r in pruned.prune.deleted] == ["PodDisruptionBudget"]
-    assert fake_api.get("policy/v1", "PodDisruptionBudget", "storefront", NAMESPACE) is None
+    assert cluster.get("policy/v1", "PodDisruptionBudget", "storefront", NAMESPACE) is None
 
     empty = _run(kube, _bundle(tmp_path, "empty", []), prune=True)
     assert empty.prune.deleted == () and empty.prune.refused
-    assert fake_api.get("apps/v1", "Deployment", "storefront", NAMESPACE) is not None
+    assert cluster.get("apps/v1", "Deployment", "storefront", NAMESPACE) is not None
 
     two_fewer = [b for b in without_pdb if b["kind"] not in ("Ingress", "NetworkPolicy")]
     budget = _run(kube, _bundle(tmp_path, "two-fewer", two_fewer), prune=True, max_deletions=1)
     assert budget.failed and budget.prune.aborted and budget.prune.deleted == ()
-    assert fake_api.get("networking.k8s.io/v1", "Ingress", "storefront", NAMESPACE) is not None
+    assert cluster.get("networking.k8s.io/v1", "Ingress", "storefront", NAMESPACE) is not None
 
     reports = [applied, drift, corrected, pruned, empty, budget]
     text = json.dumps([r.to_json() for r in reports])

@@ -1,7 +1,7 @@
 """Canary: no resolved secret value reaches a report, log, exception message or file.
 
-The resolver TEST DOUBLE turns every `ENC[...]` into a canary plaintext; the FakeApiServer
-TEST DOUBLE echoes rejected values in its 422 messages, as the real apiserver does.
+The resolver TEST DOUBLE turns every `ENC[...]` into a canary plaintext; the real kube-apiserver
+echoes rejected values in its 422 messages (an immutable Job template, an immutable Secret).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from apply_support import (
     resolve_with_test_plaintext,
     sops_secret,
 )
-from fake_apiserver import FakeApiServer
+from cluster_harness import ClusterHarness
 
 from validator.apply import (
     ApplyReport,
@@ -71,8 +71,8 @@ def _assert_clean(text: str) -> None:
         assert needle not in text
 
 
-def test_no_secret_value_in_apply_drift_reconcile_output_against_fake_api_server(
-    fake_api: FakeApiServer,
+def test_no_secret_value_in_apply_drift_reconcile_output(
+    cluster: ClusterHarness,
     kube: KubeClient,
     tmp_path: Path,
     caplog: pytest.LogCaptureFixture,
@@ -88,13 +88,13 @@ def test_no_secret_value_in_apply_drift_reconcile_output_against_fake_api_server
     ]
     first = _run(kube, bodies)
     assert not first.failed, first.to_json()
-    live = fake_api.get("v1", "Secret", "app-secrets", "shop")
+    live = cluster.get("v1", "Secret", "app-secrets", "shop")
     assert base64.b64decode(live["data"]["DATABASE_PASSWORD"]).decode() in CANARY.values()
 
     # Provoke errors whose server text echoes values: immutable Secret data, Job template.
     changed_secret = _immutable_secret()
     changed_secret["stringData"]["EXTRA_TOKEN"] = ENC  # resolves to another canary
-    fake_api.update_as(
+    cluster.update_as(
         "kubectl-edit",
         "v1",
         "Secret",
@@ -122,8 +122,8 @@ def test_no_secret_value_in_apply_drift_reconcile_output_against_fake_api_server
         _assert_clean(text)
 
 
-def test_resolver_failure_message_never_carries_its_text_against_fake_api_server(
-    fake_api: FakeApiServer, kube: KubeClient
+def test_resolver_failure_message_never_carries_its_text(
+    cluster: ClusterHarness, kube: KubeClient
 ) -> None:
     def broken_resolver(resources: Any) -> list[dict[str, Any]]:
         raise RuntimeError(f"could not parse {CANARY['DATABASE_PASSWORD']}")
@@ -141,9 +141,7 @@ def test_resolver_failure_message_never_carries_its_text_against_fake_api_server
     assert raised.value.__cause__ is None and raised.value.__suppress_context__
 
 
-def test_unresolved_ciphertext_is_never_applied_against_fake_api_server(
-    fake_api: FakeApiServer, kube: KubeClient
-) -> None:
+def test_unresolved_ciphertext_is_never_applied(cluster: ClusterHarness, kube: KubeClient) -> None:
     def no_op_resolver(resources: Any) -> list[dict[str, Any]]:
         return [dict(r.body) for r in resources]
 
@@ -155,4 +153,4 @@ def test_unresolved_ciphertext_is_never_applied_against_fake_api_server(
             resolve=no_op_resolver,
             options=fast(),
         )
-    assert fake_api.writes() == []
+    assert cluster.writes() == []

@@ -16,12 +16,19 @@ from typing import Any
 
 from validator.apply.drift import compare
 from validator.apply.health import wait_healthy
-from validator.apply.inventory import ApplySetParent, read_inventory, write_inventory
+from validator.apply.inventory import (
+    ApplySetParent,
+    Identity,
+    adopts,
+    identity,
+    read_inventory,
+    write_inventory,
+)
 from validator.apply.kube import ApplyError, KubeApiError, KubeClient, UnknownKindError
 from validator.apply.options import RECREATE_ANNOTATION, ApplyOptions, paths_for
-from validator.apply.ordering import sort_key, stage_of
+from validator.apply.ordering import CRD, served_kind, sort_key, stage_of
 from validator.apply.prepare import Desired, Redactor, prepare
-from validator.apply.prune import PrunePlan, execute_prune, plan_prune
+from validator.apply.prune import PrunePlan, execute_prune, plan_prune, prune_result
 from validator.apply.report import Action, ApplyReport, HealthResult, ObjectResult, PruneResult
 from validator.masking import mask_tool_output
 from validator.model import Resource, ResourceRef, ValidatorError
@@ -80,6 +87,8 @@ class _Run:
         self.redactor = Redactor(())
         self.crd_kinds: set[tuple[str, str]] = set()
         self.orphans: list[ResourceRef] = []
+        self.recorded: set[Identity] = set()
+        self.adopted: set[Identity] = set()  # members this tool found and did not create
 
     @contextmanager
     def phase(self, name: str) -> Iterator[None]:
@@ -94,22 +103,26 @@ class _Run:
             resolved = _resolve(resolve, resources)
             desired, self.redactor = prepare(resources, resolved, self.parent.id)
         desired.sort(key=lambda item: sort_key(item.ref))
-        self.crd_kinds = {_served_kind(d.body) for d in desired if d.ref.kind == _CRD}
+        self.crd_kinds = {served_kind(d.body) for d in desired if d.ref.kind == CRD}
         objects: list[ObjectResult] = []
         prune, health, errors = PruneResult(requested=self.options.prune), [], list[str]()
         try:
             with self.phase("inventory"):
-                recorded = read_inventory(self.client, self.parent)
-                self.orphans = self._orphans(recorded, desired)
+                inventory = read_inventory(self.client, self.parent)
+            recorded = inventory.members
+            self.recorded = {identity(ref) for ref in recorded}
+            self.adopted = set(inventory.adopted)
+            self.orphans = self._orphans(recorded, desired)
             plan = self._plan(recorded, desired)
             if plan is not None and plan.aborted:
-                return self._report(objects, _prune_result(plan), [], [])
+                return self._report(objects, prune_result(plan), [], [])
             if self.write and desired:
                 write_inventory(
                     self.client,
                     self.parent,
                     [*recorded, *(d.ref for d in desired)],
                     self.options.field_manager,
+                    self.adopted,
                 )
             with self.phase("apply"):
                 objects = self._apply_stages(desired, errors)
@@ -141,14 +154,15 @@ class _Run:
             return None
         with self.phase("prune"):
             refs = [d.ref for d in desired]
-            return plan_prune(self.client, recorded, refs, self.options, self.parent.id)
+            adopted = frozenset(self.adopted)
+            return plan_prune(self.client, recorded, refs, self.options, self.parent.id, adopted)
 
     def _apply_stages(self, desired: list[Desired], errors: list[str]) -> list[ObjectResult]:
         results: list[ObjectResult] = []
         for stage in (0, 1, 2):
             items = [item for item in desired if stage_of(item.ref) == stage]
             results.extend(self._object(item) for item in items)
-            crds = [i.ref for i in items if i.ref.kind == _CRD]
+            crds = [i.ref for i in items if i.ref.kind == CRD]
             if stage == 0 and crds and self.write:
                 waited = self._wait(crds, self.options.establish_timeout)
                 errors.extend(
@@ -172,6 +186,7 @@ class _Run:
 
     def _reconcile(self, item: Desired) -> ObjectResult:
         live = self.client.get(item.ref)
+        self._note_adoption(item.ref, live)
         try:
             dry_run = self.client.apply(
                 item.body, dry_run=True, field_manager=self.options.field_manager
@@ -191,6 +206,10 @@ class _Run:
             self.client.apply(item.body, dry_run=False, field_manager=self.options.field_manager)
             log.info("%s %s", item.ref.key, action.value)
         return ObjectResult(item.ref, action, drift)
+
+    def _note_adoption(self, ref: ResourceRef, live: dict[str, Any] | None) -> None:
+        if live is not None and adopts(ref, live, self.recorded, self.parent.id):
+            self.adopted.add(identity(ref))
 
     def _recreate(self, item: Desired, live: dict[str, Any], error: KubeApiError) -> ObjectResult:
         """An immutable field changed: delete and re-create only when the object opts in."""
@@ -223,14 +242,18 @@ class _Run:
         if plan is None or plan.refused or not self.write:
             if self.write and desired:  # keep tracking what left the bundle: a later prune
                 write_inventory(
-                    self.client, self.parent, [*recorded, *refs], self.options.field_manager
+                    self.client,
+                    self.parent,
+                    [*recorded, *refs],
+                    self.options.field_manager,
+                    self.adopted,
                 )
-            return _prune_result(plan) if plan else PruneResult()
+            return prune_result(plan) if plan else PruneResult()
         with self.phase("prune"):
             deleted, failed = execute_prune(self.client, plan)
         keep = [*refs, *plan.survivors, *(ref for ref, _ in failed)]
-        write_inventory(self.client, self.parent, keep, self.options.field_manager)
-        return _prune_result(plan, deleted, failed)
+        write_inventory(self.client, self.parent, keep, self.options.field_manager, self.adopted)
+        return prune_result(plan, deleted, failed)
 
     def _wait(self, refs: Sequence[ResourceRef], timeout: float) -> list[HealthResult]:
         return wait_healthy(self.client, refs, timeout=timeout, interval=self.options.poll_interval)
@@ -268,18 +291,6 @@ class _Run:
         )
 
 
-_CRD = "CustomResourceDefinition"
-
-
-def _served_kind(crd: dict[str, Any]) -> tuple[str, str]:
-    spec = crd.get("spec") or {}
-    versions = spec.get("versions") or [{}]
-    return (
-        f"{spec.get('group')}/{versions[0].get('name')}",
-        str(spec.get("names", {}).get("kind")),
-    )
-
-
 def _resolve(resolve: Resolver, resources: Sequence[Resource]) -> list[dict[str, Any]]:
     try:
         return resolve(resources)
@@ -287,19 +298,3 @@ def _resolve(resolve: Resolver, resources: Sequence[Resource]) -> list[dict[str,
         raise  # the resolver's errors are value-free by contract
     except Exception as error:  # anything else may carry a value in its message: drop it
         raise ApplyError(f"secret resolution failed ({type(error).__name__})") from None
-
-
-def _prune_result(
-    plan: PrunePlan,
-    deleted: Sequence[ResourceRef] = (),
-    failed: Sequence[tuple[ResourceRef, str]] = (),
-) -> PruneResult:
-    return PruneResult(
-        requested=True,
-        candidates=tuple(plan.candidates),
-        deleted=tuple(deleted),
-        skipped=tuple(plan.skipped),
-        failed=tuple(failed),
-        refused=plan.refused,
-        aborted=plan.aborted,
-    )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from validator.model import ResourceRef
 
@@ -60,3 +60,16 @@ def stage_of(ref: ResourceRef) -> int:
     if ref.kind in DEFINITION_KINDS:
         return 0
     return 1 if ref.kind.endswith("Class") else 2
+
+
+CRD = "CustomResourceDefinition"
+
+
+def served_kind(crd: dict[str, Any]) -> tuple[str, str]:
+    """The apiVersion and kind of the custom resources a CRD body defines (first version)."""
+    spec = crd.get("spec") or {}
+    versions = spec.get("versions") or [{}]
+    return (
+        f"{spec.get('group')}/{versions[0].get('name')}",
+        str(spec.get("names", {}).get("kind")),
+    )

@@ -1,6 +1,7 @@
 """Pruning with guards none of the anchors has (apply-anchors §1.10, §9 step 6).
 
-An empty bundle never prunes; Namespaces, CRDs and PersistentVolumes are never pruned unless
+An empty bundle never prunes; an object that existed before this tool first applied it (adopted)
+is never pruned; Namespaces, CRDs and PersistentVolumes are never pruned unless
 configured; an object is deleted only while it still carries this ApplySet's part-of label;
 more planned deletions than the budget abort the whole run before anything is deleted.
 Deletion runs in reverse apply order with Background propagation.
@@ -11,12 +12,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from validator.apply.inventory import identity
+from validator.apply.inventory import Identity, identity
 from validator.apply.kube import ApplyError, KubeClient
 from validator.apply.options import PROTECTED_KINDS, ApplyOptions
 from validator.apply.ordering import in_delete_order
 from validator.apply.prepare import PART_OF_LABEL
+from validator.apply.report import PruneResult
 from validator.model import ResourceRef
+
+ADOPTED_REASON = "it existed before gitops-validator first applied it, so it is never pruned"
 
 
 @dataclass
@@ -35,6 +39,7 @@ def plan_prune(
     desired: Sequence[ResourceRef],
     options: ApplyOptions,
     applyset_id: str,
+    adopted: frozenset[Identity] = frozenset(),
 ) -> PrunePlan:
     """Which recorded objects left the bundle, and which of them may be deleted (reads only)."""
     wanted = {identity(ref) for ref in desired}
@@ -46,7 +51,8 @@ def plan_prune(
         plan.survivors = list(plan.candidates)
         return plan
     for ref in plan.candidates:
-        reason = _keep_reason(client, ref, options, applyset_id)
+        reason = ADOPTED_REASON if identity(ref) in adopted else None
+        reason = reason or _keep_reason(client, ref, options, applyset_id)
         if reason is None:
             plan.to_delete.append(ref)
             continue
@@ -93,3 +99,19 @@ def execute_prune(
             continue
         deleted.append(ref)
     return deleted, failed
+
+
+def prune_result(
+    plan: PrunePlan,
+    deleted: Sequence[ResourceRef] = (),
+    failed: Sequence[tuple[ResourceRef, str]] = (),
+) -> PruneResult:
+    return PruneResult(
+        requested=True,
+        candidates=tuple(plan.candidates),
+        deleted=tuple(deleted),
+        skipped=tuple(plan.skipped),
+        failed=tuple(failed),
+        refused=plan.refused,
+        aborted=plan.aborted,
+    )
