@@ -93,6 +93,10 @@ def deployment(
     return body
 
 
+# apiextensions.k8s.io/v1 requires a structural schema per version.
+_ANY_SCHEMA = {"openAPIV3Schema": {"type": "object", "x-kubernetes-preserve-unknown-fields": True}}
+
+
 def crd(
     group: str = "example.dev", kind: str = "Widget", plural: str = "widgets"
 ) -> dict[str, Any]:
@@ -104,7 +108,7 @@ def crd(
             "group": group,
             "names": {"kind": kind, "plural": plural},
             "scope": "Namespaced",
-            "versions": [{"name": "v1", "served": True, "storage": True}],
+            "versions": [{"name": "v1", "served": True, "storage": True, "schema": _ANY_SCHEMA}],
         },
     }
 

@@ -9,6 +9,7 @@ does it through the same API a controller uses (status subresource, namespace fi
 
 from __future__ import annotations
 
+import contextlib
 import json
 import ssl
 import threading
@@ -132,16 +133,16 @@ class ClusterHarness:
         return self.call("PATCH", path, body, "application/merge-patch+json")
 
     def mark_deployment_ready_when_applied(
-        self, name: str, namespace: str, timeout: float = 30.0
+        self, name: str, namespace: str, timeout: float = 30.0, generation_above: int = 0
     ) -> threading.Thread:
-        """Stand in for the Deployment controller: once the object exists, report its current
-        generation rolled out. Runs in a thread, bounded by `timeout`."""
+        """Stand in for the Deployment controller: once the object exists at a generation above
+        `generation_above`, report that generation rolled out. A thread, bounded by `timeout`."""
 
         def run() -> None:
             deadline = time.monotonic() + timeout
             while time.monotonic() < deadline:
                 live = self.get("apps/v1", "Deployment", name, namespace)
-                if live is not None:
+                if live is not None and live["metadata"]["generation"] > generation_above:
                     self.set_status("apps/v1", "Deployment", name, namespace, rolled_out(live))
                     return
                 time.sleep(0.05)
@@ -194,7 +195,9 @@ class ClusterHarness:
 
     def _finish_namespace_deletion(self, name: str) -> None:
         path = f"/api/v1/namespaces/{name}"
-        self.call("DELETE", path)  # first: Terminating, its `kubernetes` finalizer still set
+        # First: Terminating, its `kubernetes` finalizer still set (409 if a test deleted it).
+        with contextlib.suppress(HarnessError):
+            self.call("DELETE", path)
         live = self.call("GET", path)
         if live is None:
             return

@@ -53,10 +53,10 @@ def test_bundle_apply_drift_and_correct(
     outputs = [run_cli("bundle", "--env", "prod", "--output", str(bundle), cwd=demo_repo)]
     assert outputs[-1].code == 0, outputs[-1].stderr
 
-    cluster = ("--kubeconfig", str(kubeconfig))
+    target = ("--kubeconfig", str(kubeconfig))
     report = tmp_path / "apply.json"
     outputs.append(
-        run_cli("apply", str(bundle), *cluster, "--report", str(report), cwd=demo_repo, env=keys)
+        run_cli("apply", str(bundle), *target, "--report", str(report), cwd=demo_repo, env=keys)
     )
     assert outputs[-1].code == 0, outputs[-1].stdout + outputs[-1].stderr
     rollout.join(timeout=5)
@@ -67,14 +67,19 @@ def test_bundle_apply_drift_and_correct(
     cluster.update_as(
         "kubectl-edit", "apps/v1", "Deployment", "storefront", NAMESPACE, spec__replicas=9
     )
-    outputs.append(run_cli("drift", str(bundle), *cluster, cwd=demo_repo, env=keys))
+    outputs.append(run_cli("drift", str(bundle), *target, cwd=demo_repo, env=keys))
     assert outputs[-1].code == 7, outputs[-1].stdout + outputs[-1].stderr
     assert "/spec/replicas: 9 -> 4 (last written by kubectl-edit)" in outputs[-1].stdout
 
-    outputs.append(run_cli("apply", str(bundle), *cluster, cwd=demo_repo, env=keys))
+    edited = cluster.get("apps/v1", "Deployment", "storefront", NAMESPACE)["metadata"]["generation"]
+    rollout = cluster.mark_deployment_ready_when_applied(
+        "storefront", NAMESPACE, timeout=90, generation_above=edited
+    )
+    outputs.append(run_cli("apply", str(bundle), *target, cwd=demo_repo, env=keys))
+    rollout.join(timeout=5)
     assert outputs[-1].code == 0
     assert cluster.get("apps/v1", "Deployment", "storefront", NAMESPACE)["spec"]["replicas"] == 4
-    outputs.append(run_cli("drift", str(bundle), *cluster, cwd=demo_repo, env=keys))
+    outputs.append(run_cli("drift", str(bundle), *target, cwd=demo_repo, env=keys))
     assert outputs[-1].code == 0, outputs[-1].stdout
 
     files = [*bundle.rglob("*"), report, *(tmp_path / "tmp").rglob("*")]
@@ -122,13 +127,13 @@ def test_reconcile_loops_and_survives_failed_iterations(
 ) -> None:
     cluster.create_namespace(NAMESPACE)
     loop = ("reconcile", "--env", "prod", "--interval", "0.1s", "--max-iterations", "2")
-    cluster = ("--kubeconfig", str(kubeconfig), "--no-wait")
+    target = ("--kubeconfig", str(kubeconfig), "--no-wait")
     home = {"HOME": str(tmp_path), "SOPS_AGE_KEY_FILE": ""}  # no key: every iteration fails
-    failing = run_cli(*loop, *cluster, cwd=demo_repo, env=home)
+    failing = run_cli(*loop, *target, cwd=demo_repo, env=home)
     assert failing.code == 7
     assert failing.stderr.count("gitops-validator: reconcile iteration") == 2, failing.stderr
     assert "Traceback" not in failing.stderr
-    working = run_cli(*loop, *cluster, cwd=demo_repo, env={"SOPS_AGE_KEY_FILE": str(TEST_KEY)})
+    working = run_cli(*loop, *target, cwd=demo_repo, env={"SOPS_AGE_KEY_FILE": str(TEST_KEY)})
     assert working.code == 0, working.stdout + working.stderr
     assert "[1] created" in working.stdout and "[2] unchanged" in working.stdout
     output = failing.stdout + failing.stderr + working.stdout + working.stderr
