@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import shutil
 import signal
 import socket
 import ssl
@@ -290,8 +291,8 @@ def down(directory: Path) -> None:
         return
     for pid in reversed([int(p) for p in pids.read_text().split()]):
         _terminate(pid)
-    pids.unlink()
-    print(f"stopped the cluster in {directory}")
+    shutil.rmtree(directory)  # throw-away: the next `up` starts from an empty etcd
+    print(f"stopped the cluster and removed {directory}")
 
 
 def create_namespace(cluster: Cluster, name: str) -> None:
@@ -304,8 +305,13 @@ def create_namespace(cluster: Cluster, name: str) -> None:
         method="POST",
     )
     context = ssl.create_default_context(cafile=str(cluster.ca_file))
-    with urllib.request.urlopen(request, timeout=10, context=context):
-        pass
+    try:
+        with urllib.request.urlopen(request, timeout=10, context=context):
+            pass
+    except urllib.error.HTTPError as error:
+        error.close()
+        if error.code != 409:  # 409: it exists already
+            raise ClusterError(f"creating namespace {name}: HTTP {error.code}") from None
 
 
 def main(argv: list[str]) -> int:
@@ -324,8 +330,12 @@ def main(argv: list[str]) -> int:
     except ClusterError as error:
         print(f"cluster-up: {error}", file=sys.stderr)
         return 1
-    for name in argv[3:]:
-        create_namespace(cluster, name)
+    try:
+        for name in argv[3:]:
+            create_namespace(cluster, name)
+    except ClusterError as error:
+        print(f"cluster-up: {error}", file=sys.stderr)
+        return 1
     print(f"API server {cluster.url} is ready; kubeconfig: {cluster.kubeconfig}")
     return 0
 
