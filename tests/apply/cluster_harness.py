@@ -29,6 +29,9 @@ BASE_NAMESPACES = frozenset({"default", "kube-system", "kube-public", "kube-node
 SKIPPED_RESOURCES = frozenset({"events", "apiservices"})
 
 
+RETRIES_OF_429 = 50
+
+
 class HarnessError(AssertionError):
     pass
 
@@ -56,16 +59,21 @@ class ClusterHarness:
             path += "?" + "&".join(f"{k}={quote(v)}" for k, v in query.items())
         data = None if body is None else json.dumps(body).encode()
         headers = {"Authorization": f"Bearer {self.token}", "Content-Type": content_type}
-        request = urllib.request.Request(self.url + path, data, headers, method=method)
-        try:
-            with urllib.request.urlopen(request, timeout=30, context=self._tls) as answer:
-                return json.loads(answer.read() or b"{}")
-        except urllib.error.HTTPError as error:
-            with error:
-                if error.code == 404:
-                    return None
-                detail = error.read()[:500]
-            raise HarnessError(f"{method} {path}: {error.code} {detail!r}") from None
+        for _ in range(RETRIES_OF_429):
+            request = urllib.request.Request(self.url + path, data, headers, method=method)
+            try:
+                with urllib.request.urlopen(request, timeout=30, context=self._tls) as answer:
+                    return json.loads(answer.read() or b"{}")
+            except urllib.error.HTTPError as error:
+                with error:
+                    if error.code == 404:
+                        return None
+                    detail = error.read()[:500]
+                if error.code != 429:
+                    raise HarnessError(f"{method} {path}: {error.code} {detail!r}") from None
+            # 429 "storage is (re)initializing": a CRD's resource just appeared or is going
+            time.sleep(0.2)
+        raise HarnessError(f"{method} {path}: still 429 after {RETRIES_OF_429} tries")
 
     def path(self, api_version: str, kind: str, name: str = "", namespace: str = "") -> str:
         plural, namespaced = self._resource(api_version, kind)
