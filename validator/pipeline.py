@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import logging
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -12,13 +11,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from validator import gitrev
+from validator import gitrev, prmode
 from validator.findings import one_finding_per_defect
 from validator.model import (
     EnvironmentSpec,
     Finding,
     RenderedEnvironment,
-    Resource,
     ResourceRef,
     RuleDoc,
     Settings,
@@ -35,7 +33,7 @@ from validator.render import (
     source_map_for,
     store_render,
 )
-from validator.report import manifest_stream, masked
+from validator.report import masked
 from validator.selection import select_environments
 from validator.stages import (
     PolicyStage,
@@ -50,8 +48,7 @@ log = logging.getLogger("gitops_validator.pipeline")
 
 Progress = Callable[[str], None]  # told each step ("rendering 3 environments", "prod: policy")
 
-# Findings that mean a rendered object carries a secret value in the clear.
-SECRET_VALUE_RULES = frozenset({"secret-plaintext", "secret-leak"})
+SECRET_VALUE_RULES = prmode.SECRET_VALUE_RULES
 
 # The stages after render, in pipeline order; each is built once per run from the settings.
 STAGES: tuple[Callable[[Settings], Stage], ...] = (SecretsStage, SchemaStage, PolicyStage)
@@ -93,12 +90,12 @@ def _render_plans(
 def validate(settings: Settings, request: ValidateRequest = ValidateRequest()) -> ValidationReport:
     specs = select_environments(settings, request.environments)
     plans = [plan_render(spec, settings) for spec in specs]
-    changed = _changed_files(settings, request)
-    if changed is not None and _rules_changed(settings, changed):
+    changed = prmode.changed_files(settings, request.changed_since, request.files)
+    if changed is not None and prmode.rules_changed(settings, changed):
         log.info("the rules changed: every environment and file is checked")
         changed = None
     if changed is not None:
-        plans = [plan for plan in plans if _affected(plan, changed)]
+        plans = [plan for plan in plans if prmode.affected(plan, changed)]
         log.info("changed files affect %d environment(s)", len(plans))
     base_envs: dict[str, RenderedEnvironment] = {}
     base_findings: list[Finding] = []
@@ -117,7 +114,7 @@ def validate(settings: Settings, request: ValidateRequest = ValidateRequest()) -
         fail_on=settings.fail_on,
         base_fingerprints=frozenset(f.fingerprint for f in base_findings),
         new_only=request.new_only,
-        diffs=_diffs(base_envs, rendered, [*findings, *base_findings])
+        diffs=prmode.rendered_diffs(base_envs, rendered, [*findings, *base_findings])
         if request.changed_since
         else {},
         checks=checked.checks,
@@ -244,112 +241,11 @@ def _validate_base(
 ) -> tuple[dict[str, RenderedEnvironment], list[Finding]]:
     """Render and check the same environments at the base revision, in a throwaway worktree."""
     with gitrev.checkout_of(settings.repo_root, revision) as base_root:
-        base_settings = _at_base(settings, base_root)
+        base_settings = prmode.at_base(settings, base_root)
         base_plans = [plan_render(plan.spec, base_settings) for plan in plans]
         rendered, findings, _ = _validate_plans(base_settings, base_plans, {}, changed)
     log.info("rendered %d environment(s) at %s", len(rendered), revision)
     return {env.name: env for env in rendered if not env.failed}, findings
-
-
-def _at_base(settings: Settings, base_root: Path) -> Settings:
-    """The base revision's tree judged by the head's rules: policies, exceptions, CRDs and the
-    secrets baseline stay the head's files, so a finding means the same on both sides."""
-
-    def head(path: str) -> str:
-        return str(settings.repo_root / path)
-
-    policies, schema, secrets = settings.policies, settings.schema, settings.secrets
-    return dataclasses.replace(
-        settings,
-        repo_root=base_root,
-        policies=dataclasses.replace(
-            policies,
-            paths=tuple(head(p) for p in policies.paths),
-            exceptions=head(policies.exceptions) if policies.exceptions else None,
-        ),
-        schema=dataclasses.replace(
-            schema,
-            crd_paths=tuple(head(p) for p in schema.crd_paths),
-            locations=tuple(
-                p if p == "default" or "://" in p else head(p) for p in schema.locations
-            ),
-        ),
-        secrets=dataclasses.replace(
-            secrets, baseline=head(secrets.baseline) if secrets.baseline else None
-        ),
-    )
-
-
-def _changed_files(settings: Settings, request: ValidateRequest) -> set[str] | None:
-    if request.changed_since:
-        return gitrev.changed_files(settings.repo_root, request.changed_since)
-    if request.files:
-        return {_repo_relative(settings.repo_root, f) for f in request.files} - {""}
-    return None
-
-
-def _repo_relative(repo: Path, file: str) -> str:
-    path = Path(file).resolve()
-    return path.relative_to(repo).as_posix() if path.is_relative_to(repo) else ""
-
-
-def _affected(plan: RenderPlan, changed: set[str]) -> bool:
-    return bool(plan.input_files & changed) or not plan.input_files
-
-
-def _rules_changed(settings: Settings, changed: set[str]) -> bool:
-    """A change to what judges every environment (the config, policies, exceptions, CRDs,
-    SOPS rules, the secrets baseline) makes every environment and every file worth checking."""
-    repo = settings.repo_root
-    config = settings.config_file
-    rules = [
-        *settings.policies.paths,
-        *settings.schema.crd_paths,
-        *(p for p in (settings.policies.exceptions, settings.secrets.baseline) if p),
-        *(p for p in (settings.secrets.sops_config,) if p),
-    ]
-    if config and config.is_relative_to(repo):
-        rules.append(config.relative_to(repo).as_posix())
-    prefixes = tuple(rule.rstrip("/") for rule in rules)
-    return any(
-        file.endswith(".sops.yaml") or any(file == p or file.startswith(p + "/") for p in prefixes)
-        for file in changed
-    )
-
-
-def _diffs(
-    base_envs: Mapping[str, RenderedEnvironment],
-    rendered: Sequence[RenderedEnvironment],
-    findings: Iterable[Finding],
-) -> dict[str, str]:
-    """Unified diff of each environment's rendered manifests: every Secret value and every
-    value the secrets stage flagged (at the base or the head) masked."""
-    flagged = _secret_paths(findings)
-    diffs = {}
-    for env in rendered:
-        base = base_envs.get(env.name)
-        before = _stream(base.resources if base else (), flagged).splitlines(keepends=True)
-        after = _stream(env.resources, flagged).splitlines(keepends=True)
-        diff = "".join(difflib.unified_diff(before, after, f"base/{env.name}", f"head/{env.name}"))
-        if diff:
-            diffs[env.name] = diff
-    return diffs
-
-
-def _secret_paths(findings: Iterable[Finding]) -> dict[tuple[str | None, ResourceRef], list[str]]:
-    """JSON pointers of values the secrets stage recognised, per (environment, object)."""
-    paths: dict[tuple[str | None, ResourceRef], list[str]] = {}
-    for finding in findings:
-        if finding.rule_id in SECRET_VALUE_RULES and finding.resource and finding.path:
-            paths.setdefault((finding.environment, finding.resource), []).append(finding.path)
-    return paths
-
-
-def _stream(
-    resources: Iterable[Resource], flagged: Mapping[tuple[str | None, ResourceRef], list[str]]
-) -> str:
-    ordered = sorted(resources, key=lambda r: r.ref.key)
-    return manifest_stream(masked(r.body, flagged.get((r.environment, r.ref), ())) for r in ordered)
 
 
 def _locator(env: RenderedEnvironment, source_map: SourceMap) -> Callable[[Finding], Finding]:
