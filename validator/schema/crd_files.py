@@ -5,14 +5,14 @@ environment."""
 
 from __future__ import annotations
 
-import os
-import subprocess
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml_rs
+
+from validator.repofiles import repository_files
 
 CRD_API_VERSION = "apiextensions.k8s.io/v1"
 _SUFFIXES = (".yaml", ".yml", ".json")
@@ -86,9 +86,6 @@ def read_crd_paths(
     return documents, problems
 
 
-_SKIPPED_DIRS = frozenset({".git", ".venv", "venv", "node_modules", "__pycache__"})
-
-
 def read_repository_crds(repo_root: Path) -> list[CrdDocument]:
     """Every CRD in the repository's own (tracked or untracked, not git-ignored) YAML and JSON
     files. Files that do not parse are skipped here: they are templates or belong to other
@@ -109,24 +106,4 @@ def read_repository_crds(repo_root: Path) -> list[CrdDocument]:
 
 
 def _repository_files(root: Path) -> list[str]:
-    command = ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"]
-    try:
-        result = subprocess.run(command, cwd=root, capture_output=True, check=False, timeout=60)
-    except (OSError, subprocess.TimeoutExpired):
-        result = None
-    if result is not None and result.returncode == 0:
-        listed = result.stdout.decode("utf-8", "surrogateescape").split("\0")
-    else:
-        listed = list(_walk(root))
-    return sorted(
-        name
-        for name in listed
-        if name.endswith(_SUFFIXES) and not set(name.split("/")[:-1]) & _SKIPPED_DIRS
-    )
-
-
-def _walk(root: Path) -> Iterator[str]:
-    for directory, dirnames, filenames in os.walk(root):
-        dirnames[:] = [name for name in dirnames if name not in _SKIPPED_DIRS]
-        for name in filenames:
-            yield Path(directory, name).relative_to(root).as_posix()
+    return [name for name in repository_files(root) if name.endswith(_SUFFIXES)]

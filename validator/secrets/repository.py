@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import posixpath
-import subprocess
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import pathspec
 
 from validator.model import Finding, Settings, Severity
+from validator.repofiles import in_skipped_dir, repository_files
 from validator.secrets.allow import DEFAULT_BASELINE, allowed_lines, load_baseline
 from validator.secrets.findings import (
     DEFAULT_HASH_SALT,
@@ -34,7 +33,6 @@ from validator.secrets.scan_cache import ScanCache
 from validator.secrets.sops_check import SopsContext, check_sops_file, is_binary_envelope
 from validator.secrets.sops_load import detect_store, mentions_sops, store_for
 
-SKIPPED_DIRS = frozenset({".git", ".venv", "venv", "node_modules", "__pycache__", ".mypy_cache"})
 MAX_FILE_BYTES = 2 * 1024 * 1024  # larger files are data, not configuration
 
 
@@ -103,26 +101,7 @@ def excluded_filter(patterns: Iterable[str]) -> Callable[[Iterable[str]], list[s
 
 def list_repository_files(root: Path) -> list[str]:
     """`git ls-files` (tracked + untracked non-ignored); a plain walk outside a git checkout."""
-    command = ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"]
-    try:
-        result = subprocess.run(command, cwd=root, capture_output=True, check=False, timeout=60)
-    except (OSError, subprocess.TimeoutExpired):
-        result = None
-    if result is not None and result.returncode == 0:
-        listed = result.stdout.decode("utf-8", "surrogateescape").split("\0")
-        return sorted({path for path in listed if path and not _skipped(path)})
-    return sorted(_walk(root))
-
-
-def _skipped(path: str) -> bool:
-    return any(part in SKIPPED_DIRS for part in path.split("/")[:-1])
-
-
-def _walk(root: Path) -> Iterator[str]:
-    for directory, dirnames, filenames in os.walk(root):
-        dirnames[:] = [name for name in dirnames if name not in SKIPPED_DIRS]
-        for name in filenames:
-            yield Path(directory, name).relative_to(root).as_posix()
+    return repository_files(root)
 
 
 def _read_text(root: Path, path: str) -> str | None:
@@ -147,7 +126,7 @@ def _read_text(root: Path, path: str) -> str | None:
 def _scan_file(
     root: Path, path: str, context: SopsContext, salt: str, cache: ScanCache
 ) -> list[Finding]:
-    if _skipped(path) or not (root / path).exists():
+    if in_skipped_dir(path) or not (root / path).exists():
         return []
     text = _read_text(root, path)
     reason = forbidden_reason(path, text)
