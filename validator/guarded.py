@@ -105,17 +105,29 @@ def yaml_problem(text: str) -> tuple[int, str] | None:
                 total += size  # a whole document
             if max(total, open_sizes[-1] if open_sizes else 0) > MAX_EXPANDED_NODES:
                 return line, "aliases expand to too many nodes (alias bomb?)"
-    except yaml.YAMLError:
+    except yaml.YAMLError as error:
+        # libyaml stops at its own nesting limit while scanning ahead, before the events above
+        # reach MAX_DEPTH: that is the depth refusal, not a syntax error for the parser to name.
+        if "nesting depth" in str(error):
+            mark = getattr(error, "problem_mark", None)
+            return (mark.line + 1 if mark else 1), f"nested deeper than {MAX_DEPTH} levels"
         return None
     return None
 
 
 def _plainly_safe(text: str) -> bool:
-    """No anchors and too little indentation and too few brackets to nest MAX_DEPTH deep: the
-    event scan (slow in Python) is only needed for the rest."""
+    """No anchors, and too little indentation, too few brackets and compact markers to nest
+    MAX_DEPTH deep: the event scan (slow in Python) is only needed for the rest."""
     if "&" in text:
         return False
-    indent = max((len(line) - len(line.lstrip()) for line in text.splitlines()), default=0)
+    # `- - - x` and `? ? x` nest one level per marker on a single line.
+    indent = max(
+        (
+            len(line) - len(line.lstrip()) + line.count("- ") + line.count("? ")
+            for line in text.splitlines()
+        ),
+        default=0,
+    )
     return indent + text.count("{") + text.count("[") < MAX_DEPTH
 
 
@@ -137,3 +149,20 @@ def load_json(path: Path, *, limit: int = MAX_BYTES, display: str | None = None)
         raise GuardError(where, 1, "nested too deeply") from None
     except json.JSONDecodeError as error:
         raise GuardError(where, error.lineno, f"invalid JSON: {error.msg}") from None
+
+
+def read_repo_yaml(root: Path, path: Path, *, limit: int = MAX_BYTES, checked: bool = True) -> str:
+    """The text of a repository file some renderer or discovery reads on its own (an Argo CD
+    Application, a git-files generator's file, a Flux directory's manifest, a values file):
+    confined to the repository (a symlink may not lead out of it, e.g. to /dev/zero), a regular
+    file, bounded, UTF-8 and — when `checked` — scanned for depth and alias expansion."""
+    base = root.resolve()
+    try:
+        display = path.relative_to(base).as_posix()
+    except ValueError:
+        display = path.as_posix()
+    if not path.resolve().is_relative_to(base):
+        raise GuardError(display, 1, "links outside the repository; not read")
+    if checked:
+        return read_yaml_text(path, limit=limit, display=display)
+    return read_text(path, limit=limit, display=display)

@@ -13,7 +13,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from validator.guarded import GuardError, read_text
+from validator.guarded import GuardError, read_repo_yaml, yaml_problem
 from validator.render.inputs import KUSTOMIZATION_NAMES
 from validator.render.stream import StreamError, load_documents
 
@@ -28,6 +28,7 @@ class RepoScan:
         self.root = repo_root.resolve()
         self._documents: dict[str, list[Any]] = {}
         self._texts: dict[str, str] = {}
+        self._refused: dict[str, GuardError] = {}
 
     @cached_property
     def yaml_files(self) -> tuple[str, ...]:
@@ -51,22 +52,38 @@ class RepoScan:
         return tuple(f for f in self.yaml_files if f.rsplit("/", 1)[-1] in KUSTOMIZATION_NAMES)
 
     def text(self, relative: str) -> str:
+        """The file's text; "" for a link to a regular file and for a file the guard refuses
+        (remembered: `documents` raises it)."""
         if relative not in self._texts:
             path = self.root / relative
+            self._texts[relative] = ""
             try:
-                if path.is_symlink():
-                    raise OSError
-                # Guarded: a FIFO or device among the YAML files must not hang discovery.
-                self._texts[relative] = read_text(path, limit=MAX_FILE_BYTES)
-            except (OSError, GuardError):
-                self._texts[relative] = ""
+                # A link to a regular file is not followed: inside the repository that file is
+                # read as itself, one leading out of it is the render's finding. Anything else
+                # is guarded: a FIFO or a link to a device is refused, never read.
+                if not (path.is_symlink() and path.resolve().is_file()):
+                    self._texts[relative] = read_repo_yaml(
+                        self.root, path, limit=MAX_FILE_BYTES, checked=False
+                    )
+            except GuardError as error:
+                self._refused[relative] = error
+            except OSError:
+                pass
         return self._texts[relative]
 
     def documents(self, relative: str) -> list[Any]:
-        """The file's documents; [] when it cannot be read or parsed."""
+        """The file's documents; [] when it does not parse (the render reports that). A file
+        that decides what is validated and that the guard refuses (FIFO, /dev/zero link, too
+        large, not UTF-8, alias bomb, deep nesting) is GuardError (exit 3), never dropped."""
         if relative not in self._documents:
+            text = self.text(relative)
+            if relative in self._refused:
+                raise self._refused[relative]
+            problem = yaml_problem(text)
+            if problem is not None:
+                raise GuardError(relative, *problem)
             try:
-                self._documents[relative] = load_documents(self.text(relative))
+                self._documents[relative] = load_documents(text)
             except StreamError:
                 self._documents[relative] = []
         return self._documents[relative]

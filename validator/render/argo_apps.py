@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from validator.guarded import GuardError, read_repo_yaml, yaml_problem
 from validator.render.argo_appsets import expand
 from validator.render.stream import StreamError, load_documents
 
@@ -169,14 +170,12 @@ def _argo_documents(root: Path) -> list[tuple[str, int, Mapping[str, Any]]]:
         relative = path.relative_to(root)
         if _SKIPPED_DIRS & set(relative.parts) or path.suffix not in (".yaml", ".yml"):
             continue
-        if path.is_symlink() or not path.is_file() or path.stat().st_size > MAX_FILE_BYTES:
+        text = _argo_text(root, path)
+        if text is None or ARGO_API not in text:
             continue
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            continue
-        if ARGO_API not in text:
-            continue
+        problem = yaml_problem(text)
+        if problem is not None:  # an alias bomb or deep nesting: refused before parsing
+            raise GuardError(relative.as_posix(), *problem)
         try:
             documents = load_documents(text)
         except StreamError:
@@ -187,6 +186,26 @@ def _argo_documents(root: Path) -> list[tuple[str, int, Mapping[str, Any]]]:
                 line = lines[position] if position < len(lines) else 1
                 found.append((relative.as_posix(), line, body))
     return found
+
+
+def _argo_text(root: Path, path: Path) -> str | None:
+    """The text of a YAML file that may hold Argo CD objects; None for a directory, a link to a
+    regular file (inside the repository it is read as itself; one leading out is never read)
+    or a large file that does not start like one (vendored CRD bundles). A FIFO, a link to a
+    device or a file that is not UTF-8 is refused (GuardError, exit 3): no repository holds
+    one by accident."""
+    if path.is_dir() or (path.is_symlink() and path.resolve().is_file()):
+        return None
+    try:
+        return read_repo_yaml(root, path, limit=MAX_FILE_BYTES, checked=False)
+    except GuardError as error:
+        if not error.reason.startswith("larger than"):
+            raise
+        with path.open("rb") as stream:
+            head = stream.read(1 << 16)
+        if ARGO_API.encode() in head:
+            raise
+        return None
 
 
 def _document_lines(text: str) -> list[int]:

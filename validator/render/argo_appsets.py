@@ -16,6 +16,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from validator.guarded import read_repo_yaml
 from validator.render.stream import StreamError, load_documents
 
 _FAST = re.compile(r"\{\{\s*([^{}\s]+)\s*\}\}")
@@ -88,9 +89,12 @@ def _files(rules: list[Any], root: Path) -> Iterator[dict[str, Any]]:
     for file in _tree(root, directories=False):
         if not any(_glob(p, file) for p in patterns):
             continue
+        # A hostile file (FIFO, /dev/zero link, alias bomb, …) is GuardError, exit 3: it must
+        # not be a note that silently drops the ApplicationSet's Applications.
+        text = read_repo_yaml(root, root / file)
         try:
-            documents = load_documents((root / file).read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, StreamError) as error:
+            documents = load_documents(text)
+        except StreamError as error:
             raise Unexpandable(f"git file {file} cannot be read ({error})") from None
         items = (
             documents[0] if len(documents) == 1 and isinstance(documents[0], list) else documents
@@ -106,7 +110,7 @@ def _tree(root: Path, *, directories: bool) -> list[str]:
         relative = path.relative_to(root)
         if relative.parts[0].startswith(".git"):
             continue
-        if path.is_dir() if directories else path.is_file():
+        if path.is_dir() == directories:  # a FIFO or device is a file here, refused on read
             found.append(relative.as_posix())
     return found
 

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from validator.guarded import GuardError, read_repo_yaml
 from validator.model import ResourceRef, SourceLocation
 from validator.render.argo_context import AppContext, Rendered, SourceError, documents_of
 from validator.render.helm_shim import TEMPLATE_ANNOTATION
@@ -92,9 +93,9 @@ def _inline_patch(patch: Any, directory: Path, repo: Path) -> Any:
     if not file.is_relative_to(repo) or not file.is_file():
         raise SourceError(f"kustomize patch {patch['path']} does not exist in this repository")
     try:
-        text = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise SourceError(f"cannot read kustomize patch {patch['path']}: {error}") from None
+        text = read_repo_yaml(repo, file)
+    except GuardError as error:
+        raise SourceError(f"cannot read kustomize patch {error}") from None
     return {**{k: v for k, v in patch.items() if k != "path"}, "patch": text}
 
 

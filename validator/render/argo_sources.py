@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 import helm_python
 
+from validator.guarded import GuardError, read_repo_yaml
 from validator.model import ResourceRef, SourceLocation
 from validator.render.argo_context import AppContext, Rendered, SourceError, documents_of
 from validator.render.argo_kustomize import render_kustomize
@@ -157,14 +158,14 @@ def _directory(directory: Path, options: Mapping[str, Any], app: AppContext) -> 
     pattern = "**/*" if options.get("recurse") else "*"
     rendered = []
     for path in sorted(directory.glob(pattern)):
-        if path.suffix not in (".yaml", ".yml", ".json") or not path.is_file():
+        if path.suffix not in (".yaml", ".yml", ".json") or path.is_dir():
             continue
         if not path.resolve().is_relative_to(app.repo):
             raise SourceError(f"{path.name} links outside the repository")
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            raise SourceError(f"cannot read {path.name}: {error}") from None
+        try:  # a FIFO, device, huge or non-UTF-8 file is refused, never read
+            text = read_repo_yaml(app.repo, path)
+        except GuardError as error:
+            raise SourceError(f"cannot read {error}") from None
         relative = path.relative_to(app.repo).as_posix()
         for position, body in enumerate(documents_of(text, relative)):
             ref = ResourceRef.of(body)

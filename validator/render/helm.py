@@ -12,6 +12,7 @@ from typing import Any
 import helm_python
 from helm_python import _native
 
+from validator.guarded import GuardError, read_yaml_text
 from validator.masking import mask_tool_output
 from validator.model import ValidatorError
 from validator.render.stream import StreamError, load_documents
@@ -36,9 +37,9 @@ def merged_values(values_files: Sequence[Path]) -> dict[str, Any]:
     merged: dict[str, Any] = {}
     for path in values_files:
         try:
-            documents = load_documents(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError) as error:
-            raise HelmRenderError(f"cannot read values file {path.name}: {error}") from None
+            documents = load_documents(read_yaml_text(path, display=path.name))
+        except GuardError as error:  # a FIFO, /dev/zero link, alias bomb, … is never parsed
+            raise HelmRenderError(f"values file {error}") from None
         except StreamError as error:  # the message never quotes the file's content
             raise HelmRenderError(f"values file {path.name}: {error}") from None
         loaded = documents[0] if documents else {}

@@ -12,11 +12,18 @@ from typing import Any
 
 import yaml_rs
 
+from validator.guarded import GuardError, read_text
 from validator.repofiles import repository_files
 
 CRD_API_VERSION = "apiextensions.k8s.io/v1"
 _SUFFIXES = (".yaml", ".yml", ".json")
 _MAX_FILE_BYTES = 20 * 1024 * 1024  # CRD bundles are large (cert-manager ~1 MB), not this large
+# An alias bomb in a committed file is refused by the parser instead of filling memory.
+_ALIAS_LIMITS = yaml_rs.AliasLimits(
+    max_total_replayed_events=200_000,
+    max_replay_stack_depth=32,
+    max_alias_expansions_per_anchor=None,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,11 +60,14 @@ def read_crd_file(repo_root: Path, path: Path) -> tuple[list[CrdDocument], list[
     try:
         if path.stat().st_size > _MAX_FILE_BYTES:
             return [], [CrdFileProblem(name, "CRD file is larger than 20 MB; not read")]
-        text = path.read_text(encoding="utf-8")
-        loaded = yaml_rs.loads(text, parse_datetime=False)
+        # Guarded: a FIFO or a link to /dev/zero must not hang or exhaust memory.
+        text = read_text(path, limit=_MAX_FILE_BYTES, display=name)
+        loaded = yaml_rs.loads(text, parse_datetime=False, alias_limits=_ALIAS_LIMITS)
     except FileNotFoundError:
         return [], [CrdFileProblem(name, "schema.crdPaths entry does not exist")]
-    except (OSError, UnicodeDecodeError, ValueError) as error:
+    except GuardError as error:
+        return [], [CrdFileProblem(name, f"cannot read CRD file: {error.reason}")]
+    except (OSError, ValueError) as error:
         return [], [CrdFileProblem(name, f"cannot read CRD file: {error}")]
     documents = loaded if isinstance(loaded, list) else [loaded]
     found = [
@@ -93,12 +103,10 @@ def read_repository_crds(repo_root: Path) -> list[CrdDocument]:
     documents: list[CrdDocument] = []
     for name in _repository_files(repo_root):
         path = repo_root / name
-        try:
-            if path.stat().st_size > _MAX_FILE_BYTES:
+        try:  # guarded: a FIFO or a link to /dev/zero among the files is skipped, not read
+            if "CustomResourceDefinition" not in read_text(path, limit=_MAX_FILE_BYTES):
                 continue
-            if b"CustomResourceDefinition" not in path.read_bytes():
-                continue
-        except OSError:
+        except GuardError:
             continue
         found, _ = read_crd_file(repo_root, path)
         documents.extend(found)

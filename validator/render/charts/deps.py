@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from validator.guarded import GuardError, read_yaml_text
 from validator.render.charts.errors import ChartError
 from validator.render.charts.semver import Constraint, ConstraintError, Version
 from validator.render.stream import StreamError, load_documents
@@ -24,8 +25,8 @@ Fetch = Callable[[str, str, str, str | None], Path]
 
 def read_chart_yaml(chart_dir: Path) -> dict[str, Any]:
     try:
-        documents = load_documents((chart_dir / "Chart.yaml").read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, StreamError) as error:
+        documents = load_documents(read_yaml_text(chart_dir / "Chart.yaml", display="Chart.yaml"))
+    except (GuardError, StreamError) as error:
         raise ChartError(f"{chart_dir.name}: cannot read Chart.yaml ({error})") from None
     metadata = documents[0] if documents else None
     if not isinstance(metadata, dict) or not metadata.get("name"):

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from validator.guarded import GuardError, read_yaml_text
 from validator.render.inputs import kustomization_file
 from validator.render.stream import StreamError, load_documents
 
@@ -42,16 +43,16 @@ def _scan(directory: Path, generated: Generated) -> None:
                 generated.resources.append(entry)
             else:
                 _scan(entry, generated)
-        elif entry.suffix in _SUFFIXES and entry.is_file():
+        elif entry.suffix in _SUFFIXES:  # a FIFO or device too: the source check refuses it
             target = generated.resources if _holds_objects(entry) else generated.skipped
             target.append(entry)
 
 
 def _holds_objects(path: Path) -> bool:
     try:
-        documents = load_documents(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, StreamError):
-        return True  # kustomize will report what is wrong with it
+        documents = load_documents(read_yaml_text(path))
+    except (GuardError, StreamError):
+        return True  # the source check (or kustomize) reports what is wrong with it
     return bool(documents) and all(_is_object(d) for d in documents)
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from validator.guarded import read_yaml_text
 from validator.model import Category, Finding, ResourceRef, Severity, SourceLocation
 from validator.render.document import Document
 from validator.render.flux import api
@@ -163,7 +164,8 @@ def _crds(
         return []
     documents = []
     for path in sorted((chart.directory / "crds").glob("*.y*ml")):
-        for position, body in enumerate(load_documents(path.read_text(encoding="utf-8"))):
+        text = read_yaml_text(path, display=f"crds/{path.name}")  # GuardError: exit 3
+        for position, body in enumerate(load_documents(text)):
             if isinstance(body, dict):
                 documents.append(
                     Document(body, _origin(context, chart, path, body, position, origin), unit)

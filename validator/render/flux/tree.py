@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from validator.guarded import GuardError, read_yaml_text
 from validator.model import FluxSpec
 from validator.render.document import Document
 from validator.render.flux import api
@@ -248,6 +249,7 @@ def add_local_chart(repo: Path, release: Mapping[str, Any], tree: StaticTree) ->
 
 def _documents(path: Path) -> list[Any]:
     try:
-        return load_documents(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, StreamError):
+        # Guarded: the files found here are refused with a finding by the source check.
+        return load_documents(read_yaml_text(path))
+    except (GuardError, StreamError):
         return []
