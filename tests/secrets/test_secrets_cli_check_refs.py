@@ -59,8 +59,10 @@ def test_existing_vault_path_passes(make_repo, run_cli: RunCli, openbao: OpenBao
     assert "canary-check-refs-9f8a" not in result.stdout + result.stderr
 
 
-def test_vault_down_exits_4(make_repo, run_cli: RunCli) -> None:
+def test_vault_down_exits_8(make_repo, run_cli: RunCli) -> None:
+    """Vault unreachable is exit 8 (README: cluster unreachable or credentials missing)."""
     repo = _repo(make_repo, f"http://127.0.0.1:{free_port()}", "shop/present")
     result = run_cli("validate", "--check-refs", cwd=repo, env={"VAULT_TOKEN": "x"})
-    assert result.code == 4, result.stdout + result.stderr
+    assert result.code == 8, result.stdout + result.stderr
+    assert "unreachable" in result.stderr
     assert "Traceback" not in result.stderr

@@ -7,7 +7,7 @@ and Vault errors may quote request data, so neither is ever repeated.
 
 from __future__ import annotations
 
-from validator.model import AccessError, ConfigError, DeliveryError, ToolMissingError
+from validator.model import AccessError, ConfigError, DeliveryError
 
 
 class SecretResolutionError(DeliveryError):
@@ -38,16 +38,24 @@ class VaultConfigurationError(SecretResolutionError, ConfigError):
     """`secrets.vault` is missing or names something unusable (auth method, credentials)."""
 
 
-class VaultUnreachableError(SecretResolutionError, ToolMissingError):
+class VaultCredentialsMissingError(VaultConfigurationError, AccessError):
+    """The credential the auth method needs (VAULT_TOKEN, a secret id, a token file) is not
+    there: exit 8 like a missing kubeconfig or SOPS key, nothing was decrypted."""
+
+
+# Vault is where apply gets its credentials from, like the cluster it applies to: when it does
+# not answer or refuses the login the run stops with exit 8 before anything is decrypted.
+class VaultUnreachableError(SecretResolutionError, AccessError):
     """Vault/OpenBao did not answer (connection refused, timeout, TLS failure, sealed)."""
 
 
-class VaultAuthenticationError(SecretResolutionError, ToolMissingError):
+class VaultAuthenticationError(SecretResolutionError, AccessError):
     """Login failed: wrong or expired credentials, unknown role."""
 
 
-class VaultPermissionDeniedError(SecretResolutionError):
-    """The token may not read the path (HTTP 403)."""
+class VaultPermissionDeniedError(SecretResolutionError, AccessError):
+    """The token may not read the path (HTTP 403; Vault answers the same for an invalid
+    token): credentials refused, exit 8."""
 
 
 class SecretPathNotFoundError(SecretResolutionError):

@@ -35,6 +35,7 @@ from validator.secrets.substitute import as_text, assert_resolved, select_key, s
 from validator.secrets.vault_client import DEFAULT_TIMEOUT_SECONDS, VaultSession, open_session
 
 HC_VAULT_PROVIDER_NAMES = ("hcVault", "hc_vault", "hcvault")
+_VAULT_MARKERS = (*(f"ref+{scheme}://" for scheme in VAULT_SCHEMES), "<path:")
 
 
 def resolve_secrets(
@@ -51,7 +52,23 @@ def resolve_secrets(
     contacted when an object needs it; a token obtained by login is revoked before returning.
     """
     with SecretResolver(settings, environ, timeout=timeout) as resolver:
+        # Vault first: a refused login, missing credentials or a token that may not read a
+        # referenced path stops the run (exit 8) before sops has decrypted anything.
+        if any(needs_vault(resource.body) for resource in resources):
+            resolver.log_in()
+            for resource in resources:
+                resolver.prefetch_vault(resource)
         return [resolver.resolve(resource) for resource in resources]
+
+
+def needs_vault(body: Mapping[str, Any]) -> bool:
+    """Whether resolving `body` asks Vault: a Vault reference (vals or argocd-vault-plugin
+    syntax) in a value, or a sops `hc_vault` key."""
+    metadata = body.get("sops")
+    if isinstance(metadata, Mapping) and metadata.get("hc_vault"):
+        return True
+    text = json.dumps(body, default=str)  # a sops timestamp may be a datetime
+    return any(marker in text for marker in _VAULT_MARKERS)
 
 
 def hc_vault_allowlist(settings: Settings) -> tuple[str, ...]:
@@ -163,6 +180,26 @@ class SecretResolver:
         raise SecretReferenceError(
             f"{label}: ref+{reference.scheme} references cannot be resolved at apply time"
         )
+
+    def log_in(self) -> None:
+        self._vault()
+
+    def prefetch_vault(self, resource: Resource) -> None:
+        """Read the Vault values `resource` references in plain text (cached for `resolve`);
+        other references are left for `resolve`, and a sops-encrypted object is not opened."""
+        if "sops" in resource.body:
+            return
+
+        def vault_only(expression: str, label: str) -> str:
+            secrets = self._settings.secrets
+            reference, problems = check_reference(
+                expression, secrets.allowed_reference_schemes, secrets.vault
+            )
+            if reference is not None and not problems and reference.scheme in VAULT_SCHEMES:
+                self._vault_value(reference, label)
+            return expression
+
+        substitute(resource.body, vault_only, resource.ref.key)
 
     def _vault(self) -> VaultSession:
         if self._session is None:

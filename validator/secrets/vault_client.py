@@ -32,6 +32,7 @@ from validator.secrets.errors import (
     SecretVersionDeletedError,
     VaultAuthenticationError,
     VaultConfigurationError,
+    VaultCredentialsMissingError,
     VaultPermissionDeniedError,
     VaultUnreachableError,
 )
@@ -185,7 +186,9 @@ def open_session(
 def _required(environ: Mapping[str, str], name: str, method: str) -> str:
     value = environ.get(name, "").strip()
     if not value:
-        raise VaultConfigurationError(f"Vault {method} auth needs the {name} environment variable")
+        raise VaultCredentialsMissingError(
+            f"Vault {method} auth needs the {name} environment variable"
+        )
     return value
 
 
@@ -200,19 +203,23 @@ def _read_token_file(path: str, method: str) -> str:
     try:
         return Path(path).read_text(encoding="utf-8").strip()
     except OSError:
-        raise VaultConfigurationError(
+        raise VaultCredentialsMissingError(
             f"Vault {method} auth: cannot read the token file {path}"
         ) from None
 
 
 def _token_login(client: Any, auth: Mapping[str, Any], environ: Mapping[str, str]) -> None:
+    # Not verified here: a valid token without the default policy may not look itself up. The
+    # resolver reads every Vault reference before it decrypts anything instead.
     client.token = _required(environ, "VAULT_TOKEN", "token")
 
 
 def _approle_login(client: Any, auth: Mapping[str, Any], environ: Mapping[str, str]) -> None:
     role_id = environ.get("VAULT_ROLE_ID") or str(auth.get("roleId") or "")
     if not role_id:
-        raise VaultConfigurationError("Vault approle auth needs VAULT_ROLE_ID (or auth.roleId)")
+        raise VaultCredentialsMissingError(
+            "Vault approle auth needs VAULT_ROLE_ID (or auth.roleId)"
+        )
     secret_id = _required(environ, "VAULT_SECRET_ID", "approle")
     mount = str(auth.get("mount") or "approle")
     client.auth.approle.login(role_id=role_id, secret_id=secret_id, mount_point=mount)
