@@ -29,8 +29,10 @@ def _git(repo: Path, *args: str) -> str:
     except FileNotFoundError:
         raise ToolMissingError("git is not installed; --changed-since needs it") from None
     if done.returncode != 0:
-        first_line = (done.stderr.strip().splitlines() or ["git failed"])[0]
-        raise UsageError(f"git {args[0]}: {mask_tool_output(first_line)}")
+        # Only git's own `fatal:`/`error:` lines: what a hook or a filter (a smudge filter during
+        # the base checkout) prints may be file content, and is never repeated.
+        own = [line for line in done.stderr.splitlines() if line.startswith(("fatal:", "error:"))]
+        raise UsageError(f"git {args[0]}: {mask_tool_output(own[-1] if own else 'failed')}")
     return done.stdout
 
 
@@ -41,16 +43,18 @@ def verify_revision(repo: Path, revision: str) -> str:
     a value like `--output=FILE` from being read as an option, and only the resolved commit id
     is ever passed on to other git commands.
     """
+    # The revision is shown masked: a pasted token or `password=…` is not echoed back.
+    shown = repr(mask_tool_output(revision, limit=120))
     if not revision or revision.startswith("-") or "\0" in revision:
-        raise UsageError(f"{revision!r} is not a git revision")
+        raise UsageError(f"{shown} is not a git revision")
     try:
         commit = _git(
             repo, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{revision}^{{commit}}"
         ).strip()
     except UsageError:
-        raise UsageError(f"{revision!r} is not a commit in {repo}") from None
+        raise UsageError(f"{shown} is not a commit in {repo}") from None
     if not _COMMIT_ID.fullmatch(commit):
-        raise UsageError(f"{revision!r} is not a commit in {repo}")
+        raise UsageError(f"{shown} is not a commit in {repo}")
     return commit
 
 

@@ -32,6 +32,14 @@ _CREDENTIAL_PAIR = re.compile(
     ("[^"]*"|'[^']*'|[^\s,;}\]]+)
     """
 )
+# Tokens whose shape alone says what they are (GitHub, AWS access key ids, Slack, JWTs): masked
+# wherever a tool quotes one, whether or not the repository's scan knew the value.
+_TOKEN = re.compile(
+    r"""(?x)
+    \b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_\w{30,}|(?:AKIA|ASIA)[0-9A-Z]{16}
+    |xox[abposr]-[\w-]{10,}|eyJ[\w-]{8,}\.eyJ[\w-]{8,}\.[\w-]*)
+    """
+)
 _PEM_BLOCK = re.compile(
     r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)", re.S
 )
@@ -52,6 +60,7 @@ class Masker:
         for value in self._values:
             text = text.replace(value, MASK)
         text = _PEM_BLOCK.sub("[private key omitted]", text)
+        text = _TOKEN.sub(MASK, text)
         text = _BYTE_LIST.sub("[...]", text)
         text = _GO_DUMP.sub("{…}", text)
         text = _CREDENTIAL_PAIR.sub(lambda match: match.group(1) + MASK, text)
@@ -60,6 +69,6 @@ class Masker:
         return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def mask_tool_output(text: str, values: Iterable[str] = ()) -> str:
+def mask_tool_output(text: str, values: Iterable[str] = (), limit: int = MAX_MESSAGE_LENGTH) -> str:
     """The one call every external tool's text goes through."""
-    return Masker(values).mask(text)
+    return Masker(values).mask(text, limit)
