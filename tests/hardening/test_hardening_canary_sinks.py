@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from canary_support import assert_clean
 from support import RunCli
 
 KUSTOMIZE_CANARY = "canary-kustomize-dump-91ab2c"
@@ -57,13 +58,20 @@ def test_no_canary_reaches_any_format_report_or_log(
     summary = out / "step-summary.md"
     formats = ["text", "json", "sarif", "junit", "github", "markdown"]
     args = [arg for name in formats for arg in ("--format", f"{name}={out / name}")]
-    validated = run_cli(
-        "-vv", "validate", *args, cwd=repo, env={"GITHUB_STEP_SUMMARY": str(summary)}
-    )
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    env = {"GITHUB_STEP_SUMMARY": str(summary), "TMPDIR": str(scratch)}
+    validated = run_cli("-vv", "validate", *args, cwd=repo, env=env)
     assert validated.code == 1, validated.stderr
-    reported = run_cli("-vv", "report", "--output", str(out / "compliance"), cwd=repo)
+    reported = run_cli("-vv", "report", "--output", str(out / "compliance"), cwd=repo, env=env)
     assert reported.code == 0, reported.stderr
-    rendered = run_cli("-vv", "render", cwd=repo)
+    rendered = run_cli("-vv", "render", cwd=repo, env=env)
+    bundles = tmp_path / "bundles"
+    bundled = [
+        run_cli("bundle", "--env", name, "--output", str(bundles / name), cwd=repo, env=env)
+        for name in ("dump", "chart")
+    ]
+    assert [b.code for b in bundled] == [1, 1]  # README: blocking findings, nothing packed
 
     written = _everything_written(out)
     for name in formats:
@@ -72,9 +80,12 @@ def test_no_canary_reaches_any_format_report_or_log(
     # The failures really happened: the tools' errors are in the outputs, masked.
     assert "render-failed" in written
     assert "refusing ***" in written or "refusing" in written
-    streams = "".join(r.stdout + r.stderr for r in (validated, reported, rendered))
+    streams = "".join(r.stdout + r.stderr for r in (validated, reported, rendered, *bundled))
     cache = _everything_written(cache_dir) if cache_dir.exists() else ""
     for canary in (KUSTOMIZE_CANARY, HELM_CANARY, PLAINTEXT_CANARY, SOURCE_CANARY):
         assert canary not in written, canary
         assert canary not in streams, canary
         assert canary not in cache, canary
+    canaries = (KUSTOMIZE_CANARY, HELM_CANARY, PLAINTEXT_CANARY, SOURCE_CANARY)
+    assert_clean(canaries, {"streams": streams}, [out, cache_dir, scratch, bundles])  # + base64
+    assert list(scratch.iterdir()) == []

@@ -114,8 +114,9 @@ class KubeClient:
         return f"{scheme}://{rest.rpartition('@')[2]}" if rest else host
 
     def ping(self) -> None:
-        """Ask the cluster who it is before anything is decrypted: unreachable or refused
-        (401/403) is ClusterUnreachableError, so no secret is resolved for a dead cluster."""
+        """Ask the cluster who it is before anything is decrypted: unreachable, refused
+        (401/403) or unable to serve (5xx) is ClusterUnreachableError, so no secret is
+        resolved for a cluster that cannot take the apply."""
         try:
             self._request("GET", "/api")
         except KubeApiError as error:
@@ -123,6 +124,8 @@ class KubeClient:
                 raise ClusterUnreachableError(
                     f"the cluster refused the credentials: {error}"
                 ) from None
+            if error.status >= 500:
+                raise ClusterUnreachableError(f"the cluster cannot serve: {error}") from None
             raise
 
     # --- discovery -----------------------------------------------------------------------
