@@ -8,26 +8,34 @@ from pathlib import Path
 
 from support import RunCli
 
-from validator import integrity
-from validator.model import canonical_json
+from validator import cachefile, integrity
 
 POISON = "registry.evil.example/storefront:backdoor"
 
 
 def _entries(cache_dir: Path) -> list[Path]:
-    return sorted(p for p in cache_dir.rglob("*.json") if "secrets-scan" not in p.parts)
+    """The render cache's document entries (not the secrets scan's, findings' or locations')."""
+    return sorted(
+        p
+        for p in cache_dir.rglob("*.json")
+        if not {"secrets-scan", "findings"} & set(p.parts) and "." not in p.stem
+    )
+
+
+def _seal(entry: Path, payload: bytes, key: bytes | None, mac: str | None = None) -> None:
+    """Write an entry in the cache's sealed format: a header line with the MAC, then the payload;
+    with `key`, sealed as the cache's owner would."""
+    if key is not None:
+        mac = integrity.digest(key, entry.stem.encode(), payload)
+    header = json.dumps({"format": cachefile.FORMAT, "mac": mac})
+    entry.write_bytes(header.encode() + b"\n" + payload)
 
 
 def _poison(entry: Path, key: bytes | None = None) -> None:
     """Swap every image in the entry; with `key`, re-sign it as the cache's owner would."""
-    data = json.loads(entry.read_text())
-    text = json.dumps(data["documents"])
-    documents = json.loads(text.replace("ghcr.io/example/storefront", POISON.split(":")[0]))
-    data["documents"] = documents
-    if key is not None:
-        cache_key = entry.stem.encode()
-        data["mac"] = integrity.digest(key, cache_key, canonical_json(documents).encode())
-    entry.write_text(json.dumps(data))
+    header, _, payload = entry.read_bytes().partition(b"\n")
+    poisoned = payload.replace(b"ghcr.io/example/storefront", POISON.split(":")[0].encode())
+    _seal(entry, poisoned, key, json.loads(header)["mac"])
 
 
 def test_an_edited_cache_entry_is_a_logged_miss(
@@ -85,8 +93,7 @@ def test_an_entry_of_the_wrong_shape_is_a_miss(
     key = integrity.key_file(cache_dir).read_bytes()
     for shape in ([{"origin": None}], {"not": "a list"}, [{"body": {}, "origin": "x"}], [1]):
         for entry in _entries(cache_dir):
-            mac = integrity.digest(key, entry.stem.encode(), canonical_json(shape).encode())
-            entry.write_text(json.dumps({"format": 2, "mac": mac, "documents": shape}))
+            _seal(entry, json.dumps(shape).encode(), key)
         result = run_cli("render", "--env", "prod", cwd=demo_repo)
         assert result.code == 0, (shape, result.stderr)
         assert "wrong shape" in result.stderr

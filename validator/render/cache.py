@@ -4,27 +4,25 @@ The key covers every input file's content, the tool versions and the render flag
 unchanged environment skips kustomize and Helm entirely. Renders containing plaintext Secret
 values are never stored: the cache must not become a second copy of a secret.
 
-Every entry carries an HMAC over its cache key and documents with the cache directory's own
-key (validator.integrity): an entry edited on disk, or copied from another machine or branch,
-does not verify and is rendered fresh — a poisoned cache never reaches a report or a bundle.
+Every entry is sealed with an HMAC over its cache key and documents, keyed by the cache
+directory's own key (validator.cachefile): an entry edited on disk, or copied from another
+machine or branch, does not verify and is rendered fresh — a poisoned cache never reaches a
+report or a bundle.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import stat
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from validator import integrity
-from validator.atomic import write_atomic
+from validator.cachefile import read_sealed, write_sealed
 from validator.model import canonical_json
 
-CACHE_FORMAT = 2
-MAX_ENTRY_BYTES = 256 * 1024 * 1024
+CACHE_FORMAT = 3  # the key's format; entries are sealed by validator.cachefile
 
 _LOCATIONS = ".locations"  # the source map's answers, next to the documents, verified alike
 
@@ -53,7 +51,7 @@ class RenderCache:
     def get(self, key: str) -> list[dict[str, Any]] | None:
         """The verified documents, or None: a missing, damaged, foreign or odd entry is a miss."""
         path = self._path(key)
-        documents = self._verified(path, key.encode(), "documents")
+        documents = read_sealed(self._directory, path, key.encode())
         if documents is None:
             return None
         if not _well_formed(documents):
@@ -64,57 +62,18 @@ class RenderCache:
     def put(self, key: str, documents: list[dict[str, Any]]) -> None:
         if any(_has_plaintext_secret(doc.get("body", {})) for doc in documents):
             return
-        self._store(self._path(key), key.encode(), "documents", documents)
+        write_sealed(self._directory, self._path(key), key.encode(), documents)
 
     def get_locations(self, key: str) -> list[list[Any]] | None:
         """The source map's answers for this render: where findings' fields are set."""
         tag = key.encode() + _LOCATIONS.encode()
-        locations = self._verified(self._path(key, _LOCATIONS), tag, "locations")
+        locations = read_sealed(self._directory, self._path(key, _LOCATIONS), tag)
         return locations if isinstance(locations, list) else None
 
     def put_locations(self, key: str, locations: list[list[Any]]) -> None:
         """Only file names, lines and JSON pointers: never a value of the rendered objects."""
         tag = key.encode() + _LOCATIONS.encode()
-        self._store(self._path(key, _LOCATIONS), tag, "locations", locations)
-
-    def _verified(self, path: Path, tag: bytes, field: str) -> Any:
-        secret = integrity.cache_key_for(self._directory)
-        if secret is None or not path.is_file():
-            return None
-        try:
-            if path.stat().st_size > MAX_ENTRY_BYTES:
-                raise ValueError("too large")
-            entry = json.loads(path.read_bytes())
-        except (OSError, ValueError, RecursionError):
-            log.warning("render cache entry %s is unreadable: rendering fresh", path.name)
-            return None
-        value = entry.get(field) if isinstance(entry, dict) else None
-        if not isinstance(entry, dict) or entry.get("format") != CACHE_FORMAT:
-            log.info("render cache entry %s has another format: rendering fresh", path.name)
-            return None
-        if not integrity.verify(secret, entry.get("mac"), tag, _canonical(value)):
-            log.warning(
-                "render cache entry %s failed its integrity check (edited, or written "
-                "elsewhere): rendering fresh",
-                path.name,
-            )
-            return None
-        return value
-
-    def _store(self, path: Path, tag: bytes, field: str, value: Any) -> None:
-        secret = integrity.cache_key_for(self._directory)
-        if secret is None:
-            return
-        mac = integrity.digest(secret, tag, _canonical(value))
-        text = json.dumps({"format": CACHE_FORMAT, "mac": mac, field: value})
-        try:
-            write_atomic(path, text.encode())
-        except OSError:
-            return  # a read-only or full cache directory only costs speed
-
-
-def _canonical(documents: Any) -> bytes:
-    return canonical_json(documents).encode()
+        write_sealed(self._directory, self._path(key, _LOCATIONS), tag, locations)
 
 
 def _well_formed(documents: Any) -> bool:
