@@ -12,11 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from validator import gitrev, prmode
+from validator.checkcache import FindingsCache, Replay
 from validator.findings import one_finding_per_defect
 from validator.model import (
     EnvironmentSpec,
     Finding,
     RenderedEnvironment,
+    Resource,
     ResourceRef,
     RuleDoc,
     Settings,
@@ -159,28 +161,55 @@ def _validate_plans(
         findings.extend(stage.check_repository(files))
         if isinstance(stage, SchemaStage):
             stage.share(rendered)
+    # A base revision's objects or a Vault lookup make findings depend on more than the files.
+    replays = FindingsCache(settings) if not base_envs and not extra_stages else None
     for plan, env in zip(plans, rendered, strict=True):
+        checked.checks[env.name] = tuple(c for stage in stages for c in stage.checks(env.name))
+        key = plan.cache_key if env.from_cache else None  # this render is the key's
+        replay = replays.get(env.name, key) if replays and key else None
+        if replay is not None:
+            log.info("%s: findings cache hit, nothing changed since they were found", env.name)
+            for stage in stages:
+                stage.replay(env.name, replay.memos.get(_stage_name(stage)))
+            findings.extend(replay.findings)
+            continue
         base = base_envs.get(env.name)
         old = {r.ref.key: r for r in base.resources} if base else {}
+        timings = checked.timings.setdefault(env.name, {})
+        env_findings = _check_environment(env, stages, old, timings, progress)
         source_map = source_map_for(plan, settings, env.resources)
         locate = _locator(env, source_map)
-        env_findings = list(env.findings)
-        checked.checks[env.name] = tuple(c for stage in stages for c in stage.checks(env.name))
-        timings = checked.timings.setdefault(env.name, {})
-        if not env.failed:
-            for stage in stages:
-                name = _stage_name(stage)
-                progress(f"{env.name}: {name}")
-                started = time.perf_counter()
-                env_findings.extend(stage.check_environment(env, old))
-                timings[name] = time.perf_counter() - started
-        findings.extend(locate(finding) for finding in env_findings)
+        located = [locate(finding) for finding in env_findings]
+        findings.extend(located)
         if not _holds_secret_values(env_findings):
             store_render(plan, env, settings)
             keep_source_map(plan, source_map, settings)
+            if replays and plan.cache_key:
+                memos = {_stage_name(stage): stage.memo(env.name) for stage in stages}
+                replays.put(env.name, plan.cache_key, Replay(tuple(located), memos))
     for stage in stages:
         findings.extend(stage.finish())
     return rendered, one_finding_per_defect(findings), checked
+
+
+def _check_environment(
+    env: RenderedEnvironment,
+    stages: Sequence[Stage],
+    old: Mapping[str, Resource],
+    timings: dict[str, float],
+    progress: Progress,
+) -> list[Finding]:
+    """The environment's render findings and every stage's findings about its objects."""
+    env_findings = list(env.findings)
+    if env.failed:
+        return env_findings
+    for stage in stages:
+        name = _stage_name(stage)
+        progress(f"{env.name}: {name}")
+        started = time.perf_counter()
+        env_findings.extend(stage.check_environment(env, old))
+        timings[name] = time.perf_counter() - started
+    return env_findings
 
 
 def _stage_name(stage: Stage) -> str:

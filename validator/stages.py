@@ -6,7 +6,7 @@ Part of the composition root with `pipeline.py`: the only other module that impo
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Protocol
+from typing import Any, Protocol
 
 from validator import policy, schema, secrets
 from validator.model import Finding, RenderedEnvironment, Resource, RuleDoc, Settings
@@ -23,8 +23,24 @@ class Stage(Protocol):
 
     def finish(self) -> list[Finding]: ...
 
+    # What check_environment learnt besides findings, kept with them by the findings cache
+    # (validator.checkcache) and handed back when the environment's findings are replayed.
+    def memo(self, environment: str) -> Any: ...
 
-class SecretsStage:
+    def replay(self, environment: str, memo: Any) -> None: ...
+
+
+class _Stateless:
+    """For stages whose check of an environment leaves nothing behind but its findings."""
+
+    def memo(self, environment: str) -> Any:
+        return None
+
+    def replay(self, environment: str, memo: Any) -> None:
+        return None
+
+
+class SecretsStage(_Stateless):
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
 
@@ -41,7 +57,7 @@ class SecretsStage:
         return []
 
 
-class ReferencesStage:
+class ReferencesStage(_Stateless):
     """`--check-refs`: every referenced Vault path and pinned version exists, values unread."""
 
     def __init__(self, settings: Settings) -> None:
@@ -63,7 +79,7 @@ class ReferencesStage:
         return []
 
 
-class SchemaStage:
+class SchemaStage(_Stateless):
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
         self._validator = schema.SchemaValidator()  # compiled schemas shared by environments
@@ -88,6 +104,7 @@ class SchemaStage:
 class PolicyStage:
     def __init__(self, settings: Settings) -> None:
         self._engine = policy.PolicyEngine.load(settings)
+        self._used: dict[str, list[int]] = {}  # exception indices each environment used
 
     def checks(self, environment: str) -> tuple[str, ...]:
         engine = self._engine
@@ -111,7 +128,23 @@ class PolicyStage:
         return self._engine.load_findings()
 
     def check_environment(self, env: RenderedEnvironment, old: OldResources) -> list[Finding]:
-        return self._engine.evaluate(env, old)
+        exceptions = self._engine.exceptions
+        if exceptions is None:
+            return self._engine.evaluate(env, old)
+        earlier, exceptions.used = exceptions.used, set()
+        try:
+            return self._engine.evaluate(env, old)
+        finally:
+            self._used[env.name] = sorted(exceptions.used)
+            exceptions.used |= earlier
+
+    def memo(self, environment: str) -> Any:
+        """The exceptions this environment used: `exception-unused` needs them on a replay."""
+        return self._used.get(environment, [])
+
+    def replay(self, environment: str, memo: Any) -> None:
+        used = [index for index in memo if isinstance(index, int)] if isinstance(memo, list) else []
+        self._engine.replayed(environment, used)
 
     def finish(self) -> list[Finding]:
         return self._engine.exception_findings()

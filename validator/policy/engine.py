@@ -6,7 +6,7 @@ import dataclasses
 import datetime
 import fnmatch
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from validator.model import Finding, RenderedEnvironment, Resource, Settings
@@ -203,6 +203,12 @@ class PolicyEngine:
                     findings.extend(outcome.findings)
         findings.extend(family_findings(self.families, env, old_resources, self.exceptions))
         return findings
+
+    def replayed(self, environment: str, used_exceptions: Iterable[int]) -> None:
+        """An environment whose findings came from the findings cache: evaluated all the same."""
+        self._evaluated_envs.append(environment)
+        if self.exceptions is not None:
+            self.exceptions.used.update(used_exceptions)
 
     def exception_findings(self) -> list[Finding]:
         """Call once after every environment was evaluated: expired and unused exceptions."""
