@@ -12,6 +12,7 @@ import statistics
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -102,9 +103,14 @@ def run(
         return Run(seconds, cpu, peak, code, out.read(), tail[0])
 
 
-def repeat(command: list[str], times: int, **kwargs: object) -> Series:
+def repeat(
+    command: list[str], times: int, before: Callable[[], None] | None = None, **kwargs: object
+) -> Series:
+    """`times` runs of `command`; `before` (untimed) prepares each one."""
     runs = []
     for _ in range(times):
+        if before is not None:
+            before()
         result = run(command, **kwargs)  # type: ignore[arg-type]
         runs.append(result)
         if result.code < 0:

@@ -5,9 +5,11 @@
 - end to end: `gitops-validator validate --format json --output FILE` on a generated Kustomize
   repository (Deployments, Services and ConfigMaps in thirds, the Deployments carelessly
   written, profile `all`: about 2 findings per object), cold (empty render cache, kustomize
-  runs) and warm, next to a bare `kustomize build` of the same overlays;
+  runs), warm (nothing changed: the findings cache replays each environment) and re-checked
+  (render cache hit, findings cache emptied: every check runs), next to a bare
+  `kustomize build` of the same overlays;
 - the peers (checkov, kubernetes-validate, installed into bench/.peers-venv) on the rendered
-  stream of the smallest size, against our warm run of that stream;
+  stream of the `--peers` sizes, against our warm and re-checked runs of that stream;
 - policy evaluations per second next to the raw cel-expr-python rate;
 - start-up (`--version`, `envs`) and the pre-commit hook's path on the demo, warm;
 - kustomize's curve per binary, and what the origin-annotation wrapper adds to a build.
@@ -48,6 +50,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--policy-objects", type=int, default=10000)
     parser.add_argument("--curve", type=_ints, default=[500, 1000, 2000, 4000])
     parser.add_argument("--no-peers", action="store_true", help="skip checkov/kubernetes-validate")
+    parser.add_argument(
+        "--peers", type=_ints, default=[1000, 10000], help="sizes whose stream the peers check"
+    )
     parser.add_argument("--timeout", type=float, default=7200, help="seconds per process")
     return parser
 
@@ -68,11 +73,10 @@ def main(argv: list[str] | None = None) -> int:
             count, objects = (int(n) for n in args.envs.split("x"))
             rows.append(e2e.many_envs(count, objects, scratch, args.repeats, args.timeout))
         print("\n## End to end\n\n" + e2e_table(rows) + "\n", flush=True)
-        if not args.no_peers and rows and rows[0].warm:
-            print(
-                "## Peers on the same stream\n\n" + _peers(rows[0], scratch, args) + "\n",
-                flush=True,
-            )
+        for row in rows if not args.no_peers else ():
+            if row.label in {str(size) for size in args.peers} and row.warm:
+                table = _peers(row, int(row.label), scratch, args)
+                print(f"## Peers on the same {row.label}-object stream\n\n{table}\n", flush=True)
         rates = engine_rates.policy_rates(args.policy_objects, args.repeats)
         print("## Policy evaluation\n\n" + rate_table(rates) + "\n", flush=True)
         launches = e2e.startup(max(args.repeats, 5))
@@ -84,9 +88,8 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _peers(ours: e2e.EndToEnd, scratch: Path, args: argparse.Namespace) -> str:
-    """The peers get exactly what we validated: our render of the smallest repository."""
-    size = args.sizes[0]
+def _peers(ours: e2e.EndToEnd, size: int, scratch: Path, args: argparse.Namespace) -> str:
+    """The peers get exactly what we validated: our render of the same repository."""
     repo = scratch / f"repo-{size}"
     corpus.write_repo(repo, envs=1, objects=size, mix="shop", profile="all")
     out = scratch / "stream"
