@@ -6,6 +6,8 @@ import json
 import subprocess
 import sys
 
+from support import three_environments
+
 from validator.cli.formats import FORMATS
 from validator.report import WRITERS
 
@@ -32,3 +34,15 @@ def test_version_and_envs_import_no_heavy_module(demo_repo) -> None:
     loaded = _imported_after(code)
     assert "validator.cli.main" in loaded
     assert not {m for m in loaded for heavy in HEAVY if m == heavy or m.startswith(heavy + ".")}
+
+
+def test_validating_without_a_chart_never_loads_helm(make_repo) -> None:
+    """Helm's Go library costs ~0.1 s to load: a Kustomize-only repository never pays it."""
+    repo = make_repo(three_environments())
+    code = (
+        "from validator.cli.main import main\n"
+        f"main(['-q', '--repo', {str(repo)!r}, 'validate', '--format', 'json'])"
+    )
+    loaded = _imported_after(code)
+    assert "validator.pipeline" in loaded
+    assert not {m for m in loaded if m == "helm_python" or m.startswith("helm_python.")}

@@ -8,8 +8,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-import helm_python
-
 from validator.guarded import GuardError, read_repo_yaml
 from validator.model import ResourceRef, SourceLocation
 from validator.render.argo_context import AppContext, Rendered, SourceError, documents_of
@@ -138,6 +136,8 @@ def _parameter(parameter: Mapping[str, Any]) -> dict[str, Any]:
     if not (value.startswith("{") and value.endswith("}")):
         value = value.replace(",", "\\,")  # Argo CD escapes commas the same way
     expression = f"{parameter['name']}={value}"
+    import helm_python  # loads Helm's Go library: only when a parameter needs it
+
     try:
         if parameter.get("forceString"):
             return dict(helm_python.parse_set_string_values(expression))

@@ -9,9 +9,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import helm_python
-from helm_python import _native
-
 from validator.guarded import GuardError, read_yaml_text
 from validator.masking import mask_tool_output
 from validator.model import ValidatorError
@@ -73,6 +70,10 @@ def render_chart(
         # Chart.render() does not expose kube_version; the C ABI accepts it in the same options.
         "kube_version": f"v{kubernetes_version}.0",
     }
+    # Imported here: loading Helm's Go library costs every run ~0.1 s, even one with no chart.
+    import helm_python
+    from helm_python import _native
+
     with _LOCK:
         try:
             chart = helm_python.Chart.load(chart_dir)

@@ -10,8 +10,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import helm_python
-
 from validator.render.document import Document
 from validator.render.flux import api
 from validator.render.flux.postbuild import sops_placeholder
@@ -141,6 +139,8 @@ def _parse(text: str, what: str) -> dict[str, Any]:
 
 
 def _set(path: str, value: str) -> dict[str, Any]:
+    import helm_python  # loads Helm's Go library: only when a targetPath needs it
+
     try:
         return helm_python.parse_set_literal(f"{path}={value}")
     except helm_python.HelmError:
