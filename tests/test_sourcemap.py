@@ -44,6 +44,12 @@ class ReportPathsStage:
     def finish(self) -> list[Finding]:
         return []
 
+    def memo(self, environment: str) -> None:
+        return None
+
+    def replay(self, environment: str, memo: object) -> None:
+        return None
+
     def check_environment(self, env: RenderedEnvironment, old: object) -> list[Finding]:
         return _report_paths(env)
 

@@ -51,9 +51,12 @@ class Replay:
 
 
 class FindingsCache:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, stages: Iterable[object]) -> None:
+        """`stages`: the checks that run; findings of another set of stages never replay."""
         self._directory = settings.cache_dir
-        self._run_key = _run_key(settings)
+        names = ",".join(f"{type(s).__module__}.{type(s).__qualname__}" for s in stages)
+        run_key = _run_key(settings)
+        self._run_key = f"{run_key}/{names}" if run_key else None
 
     def get(self, environment: str, render_key: str) -> Replay | None:
         key = self._key(environment, render_key)

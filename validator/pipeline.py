@@ -77,7 +77,10 @@ def _render_plans(
     if any(plan.spec.path or plan.spec.flux for plan in plans):
         find_kustomize()
     progress("checking source files")
-    sources = check_source_files(settings.repo_root, {f for p in plans for f in p.input_files})
+    inputs = {f for p in plans for f in p.input_files}
+    sources = check_source_files(
+        settings.repo_root, inputs, settings.cache_dir if settings.use_cache else None
+    )
     progress(f"rendering {len(plans)} environment{'s' * (len(plans) != 1)}")
     with ThreadPoolExecutor(max_workers=settings.jobs) as pool:
         rendered = list(
@@ -162,7 +165,7 @@ def _validate_plans(
         if isinstance(stage, SchemaStage):
             stage.share(rendered)
     # A base revision's objects or a Vault lookup make findings depend on more than the files.
-    replays = FindingsCache(settings) if not base_envs and not extra_stages else None
+    replays = FindingsCache(settings, stages) if not base_envs and not extra_stages else None
     for plan, env in zip(plans, rendered, strict=True):
         checked.checks[env.name] = tuple(c for stage in stages for c in stage.checks(env.name))
         key = plan.cache_key if env.from_cache else None  # this render is the key's

@@ -11,15 +11,14 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from validator.model import Finding, RenderedEnvironment, Resource, ResourceRef, Settings
-from validator.policy.conftest.family import ConftestFamily, read_modules, rego_files
-from validator.policy.conftest.policy import ConftestPolicies
 from validator.policy.exceptions import ExceptionSet
-from validator.policy.gatekeeper.family import GatekeeperFamily, claims, load_gatekeeper
 from validator.policy.loader import read_yaml_documents, yaml_files
-from validator.policy.rego.outcome import Outcome
+
+if TYPE_CHECKING:
+    from validator.policy.rego.outcome import Outcome
 
 
 class RegoFamily(Protocol):
@@ -46,6 +45,12 @@ def load_rego_families(settings: Settings) -> list[RegoFamily]:
 
 
 def load_families(paths: Sequence[Path], root: Path | None, settings: Settings) -> list[RegoFamily]:
+    if not paths:  # the Rego engine and both families cost start-up: only for policies
+        return []
+    from validator.policy.conftest.family import ConftestFamily, read_modules, rego_files
+    from validator.policy.conftest.policy import ConftestPolicies
+    from validator.policy.gatekeeper.family import GatekeeperFamily, claims, load_gatekeeper
+
     found: list[RegoFamily] = []
     documents = [
         (body, _display(path, root))

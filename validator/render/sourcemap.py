@@ -10,7 +10,6 @@ from typing import Any
 from validator.model import EnvironmentSpec, Resource, Settings, SourceLocation
 from validator.render.cache import RenderCache
 from validator.render.environment import RenderPlan
-from validator.render.flux.values_origin import helm_value_by_suffix, helm_value_location
 from validator.render.setters import SetterIndex
 from validator.render.yamlnodes import LocatedMap, Segment, document_at, parse_pointer, walk
 
@@ -67,8 +66,12 @@ class SourceMap:
         found = self._in_document(origin, resource, segments) or origin
         release = self._releases.get(resource.unit or "")
         if release is not None and origin == release.origin:  # a fetched chart's object
+            from validator.render.flux.values_origin import helm_value_by_suffix
+
             return helm_value_by_suffix(self._repo, segments, release) or found
         if release is not None:
+            from validator.render.flux.values_origin import helm_value_location
+
             return helm_value_location(self._repo, found, segments, release) or found
         return found
 

@@ -3,13 +3,19 @@
 Every file with such a problem is also *refused*: the environments that read it are not handed
 to kustomize or Helm, which would hang or exhaust memory on hostile files and quote a broken
 file's content (secret values included) in their errors. The values of the Secrets in the files
-that pass are collected, so that the masker can remove them from the tools' messages.
+that pass are read when a tool's error needs masking, so that the masker can remove them.
+
+A file that passed is remembered by its content's digest (under `<cache dir>/sources/`, sealed
+like every cache entry; nothing but the digest and "passed" is stored): a warm run over 10,000
+objects no longer parses every source file again to find nothing.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +23,8 @@ from ruamel.yaml import YAML
 from ruamel.yaml.constructor import DuplicateKeyError
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+from validator import __version__
+from validator.cachefile import read_sealed, write_sealed
 from validator.guarded import GuardError, read_text
 from validator.model import Category, Finding, Severity, SourceLocation
 from validator.render.stream import StreamError, load_documents
@@ -29,19 +37,43 @@ _YAML_SUFFIXES = (".yaml", ".yml", ".json")
 _LINE = re.compile(r"at line (\d+), column (\d+)")
 
 
+class SecretValues:
+    """The values of the Secrets in the files that passed, read on first use (a render error
+    to mask), at most once."""
+
+    def __init__(self) -> None:
+        self._files: list[Path] = []
+        self._values: set[str] | None = None
+        self._lock = threading.Lock()  # environments render, and fail, in threads
+
+    def add(self, path: Path) -> None:
+        self._files.append(path)
+
+    def __iter__(self) -> Iterator[str]:
+        with self._lock:
+            if self._values is None:
+                self._values = set()
+                for path in self._files:
+                    self._values.update(_secret_values(_documents(path)))
+            return iter(sorted(self._values))
+
+
 @dataclass(frozen=True, slots=True)
 class SourceCheck:
     findings: list[Finding] = field(default_factory=list)
     refused: dict[str, str] = field(default_factory=dict)  # repo-relative file → why
-    sensitive: set[str] = field(default_factory=set)  # Secret values, for the masker
+    sensitive: SecretValues = field(default_factory=SecretValues)  # for the masker
 
 
-def check_source_files(repo: Path, files: Iterable[str]) -> SourceCheck:
+def check_source_files(
+    repo: Path, files: Iterable[str], cache_dir: Path | None = None
+) -> SourceCheck:
+    """`cache_dir`: where files that passed are remembered (None: every file is parsed)."""
     result = SourceCheck()
     for relative in sorted(set(files)):
         path = repo / relative
         if path.suffix in _YAML_SUFFIXES and not _is_chart_template(path):
-            _check(path, relative, result)
+            _check(path, relative, result, cache_dir)
         elif _too_big(path):
             _refuse(result, relative, 1, f"file is larger than {MAX_SOURCE_BYTES >> 20} MiB")
     return result
@@ -61,7 +93,7 @@ def _too_big(path: Path) -> bool:
         return False
 
 
-def _check(path: Path, relative: str, result: SourceCheck) -> None:
+def _check(path: Path, relative: str, result: SourceCheck, cache_dir: Path | None) -> None:
     if _too_big(path):
         _refuse(result, relative, 1, f"file is larger than {MAX_SOURCE_BYTES >> 20} MiB")
         return
@@ -73,6 +105,10 @@ def _check(path: Path, relative: str, result: SourceCheck) -> None:
         reason = "file is not valid UTF-8" if error.reason == "not UTF-8" else error.reason
         _refuse(result, relative, error.line, reason)
         return
+    passed = _PassedFiles(cache_dir, text) if cache_dir is not None else None
+    if passed is not None and passed.known():
+        result.sensitive.add(path)
+        return
     try:
         documents = load_documents(text)
     except StreamError as error:
@@ -81,7 +117,33 @@ def _check(path: Path, relative: str, result: SourceCheck) -> None:
     if _too_deep(documents):
         _refuse(result, relative, 1, f"nested deeper than {MAX_SOURCE_DEPTH} levels")
         return
-    result.sensitive.update(_secret_values(documents))
+    result.sensitive.add(path)
+    if passed is not None:
+        passed.remember()
+
+
+class _PassedFiles:
+    """Has this exact content passed the checks before? Files with problems are never kept:
+    their findings are worked out afresh each run."""
+
+    def __init__(self, cache_dir: Path, text: str) -> None:
+        digest = hashlib.sha256(text.encode()).hexdigest()
+        self._directory = cache_dir
+        self._tag = f"source-passed/{__version__}/{MAX_SOURCE_DEPTH}/{digest}".encode()
+        self._path = cache_dir / "sources" / digest[:2] / f"{digest}.json"
+
+    def known(self) -> bool:
+        return read_sealed(self._directory, self._path, self._tag) is True
+
+    def remember(self) -> None:
+        write_sealed(self._directory, self._path, self._tag, True)
+
+
+def _documents(path: Path) -> list[object]:
+    try:
+        return list(load_documents(read_text(path, limit=MAX_SOURCE_BYTES)))
+    except (GuardError, StreamError, OSError):
+        return []  # changed since it was checked: nothing of it reaches a tool as checked
 
 
 def _too_deep(documents: list[object]) -> bool:

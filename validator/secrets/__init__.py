@@ -17,7 +17,7 @@ from validator.model import Finding, RenderedEnvironment, Settings
 from validator.secrets.allow import DEFAULT_BASELINE, baseline_document, load_baseline
 from validator.secrets.findings import DEFAULT_HASH_SALT, salted_hash
 from validator.secrets.references import SecretReference, check_reference
-from validator.secrets.rendered import leaks, secret_plaintext
+from validator.secrets.rendered import leaks, secret_plaintext, walk_strings
 from validator.secrets.rendered_refs import reference_findings, uses_avp
 from validator.secrets.repository import (
     baseline_path,
@@ -57,6 +57,9 @@ def scan_environment(
     for resource in env.resources:
         if resource.body.get("kind") == "Secret":
             findings.extend(secret_plaintext(resource, salt))
-        findings.extend(leaks(resource, salt))
-        findings.extend(reference_findings(resource, settings.secrets, settings.repo_root, avp))
+        strings = walk_strings(resource.body)  # read once, by both checks
+        findings.extend(leaks(resource, salt, strings))
+        findings.extend(
+            reference_findings(resource, settings.secrets, settings.repo_root, avp, strings)
+        )
     return [finding for finding in findings if not accepted.accepts(finding)]

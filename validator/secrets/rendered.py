@@ -37,17 +37,25 @@ def is_secret(body: Mapping[str, Any]) -> bool:
     return body.get("kind") == "Secret" and body.get("apiVersion") == "v1"
 
 
-def walk_strings(node: Any, path: Path = ()) -> Iterator[tuple[Path, str]]:
-    """Every string leaf with its path; the top-level `sops` block is metadata, not content."""
-    if isinstance(node, Mapping):
+def walk_strings(node: Any, path: Path = ()) -> list[tuple[Path, str]]:
+    """Every string leaf with its path, in document order; the top-level `sops` block is
+    metadata, not content. A list, not a generator: every object of every environment is
+    walked, and nested generators cost more than the walk."""
+    found: list[tuple[Path, str]] = []
+    _collect(node, path, found)
+    return found
+
+
+def _collect(node: Any, path: Path, found: list[tuple[Path, str]]) -> None:
+    if isinstance(node, str):
+        found.append((path, node))
+    elif isinstance(node, dict | Mapping):
         for key, value in node.items():
             if not (path == () and key == "sops"):
-                yield from walk_strings(value, (*path, str(key)))
+                _collect(value, (*path, str(key)), found)
     elif isinstance(node, list):
         for index, item in enumerate(node):
-            yield from walk_strings(item, (*path, index))
-    elif isinstance(node, str):
-        yield path, node
+            _collect(item, (*path, index), found)
 
 
 def _decoded(value: str) -> str:
@@ -106,12 +114,15 @@ def _is_sops_dotenv(field: str, entries: Mapping[str, Any]) -> bool:
     return looks_encrypted(text.strip())
 
 
-def leaks(resource: Resource, salt: str) -> Iterator[Finding]:
+def leaks(
+    resource: Resource, salt: str, strings: list[tuple[Path, str]] | None = None
+) -> Iterator[Finding]:
+    """`strings`: the object's `walk_strings`, when the caller has it already."""
     body = resource.body
     if allowed_by_annotation(body):
         return
     secret = is_secret(body)
-    for path, value in walk_strings(body):
+    for path, value in walk_strings(body) if strings is None else strings:
         if secret and path[:1] in (("data",), ("stringData",)):
             continue  # judged whole by secret_plaintext
         detection = next(find_leaks(value), None)

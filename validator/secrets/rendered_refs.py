@@ -22,7 +22,7 @@ from validator.secrets.references import (
     find_references,
     store_reference_scheme,
 )
-from validator.secrets.rendered import SECRET_FIELDS, is_secret, walk_strings
+from validator.secrets.rendered import SECRET_FIELDS, Path, is_secret, walk_strings
 
 
 def uses_avp(resources: Iterable[Resource]) -> bool:
@@ -39,13 +39,18 @@ def uses_avp(resources: Iterable[Resource]) -> bool:
 
 
 def reference_findings(
-    resource: Resource, secrets: SecretsSettings, repo_root: FsPath, avp: bool = False
+    resource: Resource,
+    secrets: SecretsSettings,
+    repo_root: FsPath,
+    avp: bool = False,
+    strings: list[tuple[Path, str]] | None = None,
 ) -> Iterator[Finding]:
     """`avp`: the environment uses argocd-vault-plugin (see `uses_avp`); only then is a bare
-    `<key>` Secret value an AVP placeholder rather than a `<fill-me-in>` for people."""
+    `<key>` Secret value an AVP placeholder rather than a `<fill-me-in>` for people.
+    `strings`: the object's `walk_strings`, when the caller has it already."""
     body = resource.body
     allowed = secrets.allowed_reference_schemes
-    for path, value in walk_strings(body):
+    for path, value in walk_strings(body) if strings is None else strings:
         scheme = store_reference_scheme(value.strip())
         if scheme is not None and scheme not in allowed:
             message = f"{scheme} reference: scheme not allowed (allowed: {', '.join(allowed)})"
