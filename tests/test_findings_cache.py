@@ -94,7 +94,7 @@ def test_a_new_policy_file_checks_again(
 
 
 def test_an_edit_outside_every_environment_checks_again(
-    make_repo: MakeRepo, run_cli: RunCli, tmp_path: Path
+    make_repo: MakeRepo, run_cli: RunCli, tmp_path: Path, cache_dir: Path
 ) -> None:
     repo = make_repo(three_environments())
     _validate(run_cli, repo, tmp_path / "first.json")
@@ -103,6 +103,8 @@ def test_an_edit_outside_every_environment_checks_again(
     )
     _, stderr = _validate(run_cli, repo, tmp_path / "second.json")
     assert HIT not in stderr
+    # One entry per environment, overwritten: the cache does not grow with every edit.
+    assert len(list((cache_dir / "findings").rglob("*.json"))) == 3
 
 
 def test_exceptions_used_by_a_replayed_environment_are_not_unused(

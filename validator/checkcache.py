@@ -54,6 +54,7 @@ class FindingsCache:
     def __init__(self, settings: Settings, stages: Iterable[object]) -> None:
         """`stages`: the checks that run; findings of another set of stages never replay."""
         self._directory = settings.cache_dir
+        self._repo = settings.repo_root.resolve()
         names = ",".join(f"{type(s).__module__}.{type(s).__qualname__}" for s in stages)
         run_key = _run_key(settings)
         self._run_key = f"{run_key}/{names}" if run_key else None
@@ -62,21 +63,24 @@ class FindingsCache:
         key = self._key(environment, render_key)
         if key is None:
             return None
-        value = read_sealed(self._directory, self._path(key), key.encode())
+        path, tag = self._slot(environment)
+        value = read_sealed(self._directory, path, tag)
+        if not isinstance(value, dict) or value.get("key") != key:
+            return None  # never checked, or something changed since
         try:
-            findings = tuple(Finding.from_json(item) for item in value["findings"])
+            findings = tuple(Finding.from_sealed_json(item) for item in value["findings"])
             memos = value["memos"]
         except (TypeError, KeyError, ValueError, AttributeError):
-            if value is not None:
-                log.warning("findings cache entry %s has the wrong shape: checking", key[:12])
+            log.warning("findings cache entry %s has the wrong shape: checking", path.name)
             return None
         return Replay(findings, memos if isinstance(memos, dict) else {})
 
     def put(self, environment: str, render_key: str, replay: Replay) -> None:
         key = self._key(environment, render_key)
         if key is not None:
-            value = {"findings": [f.to_json() for f in replay.findings], "memos": replay.memos}
-            write_sealed(self._directory, self._path(key), key.encode(), value)
+            findings = [f.to_json() for f in replay.findings]
+            value = {"key": key, "findings": findings, "memos": replay.memos}
+            write_sealed(self._directory, *self._slot(environment), value)
 
     def _key(self, environment: str, render_key: str) -> str | None:
         if self._run_key is None:
@@ -84,8 +88,11 @@ class FindingsCache:
         parts = (self._run_key, environment, render_key)
         return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
-    def _path(self, key: str) -> Path:
-        return self._directory / "findings" / key[:2] / f"{key}.json"
+    def _slot(self, environment: str) -> tuple[Path, bytes]:
+        """One entry per environment of a repository, overwritten by each check: the cache
+        does not grow with every edit."""
+        slot = hashlib.sha256(f"{self._repo}\0{environment}".encode()).hexdigest()
+        return self._directory / "findings" / slot[:2] / f"{slot}.json", f"findings/{slot}".encode()
 
 
 def _run_key(settings: Settings) -> str | None:

@@ -18,10 +18,10 @@ _ALSO_RENDERED = frozenset({"secret-leak", "secret-plaintext"})
 
 def one_finding_per_defect(findings: Iterable[Finding]) -> list[Finding]:
     findings = list(findings)
-    rendered_lines = {
+    rendered_lines = {  # only the rules a repository finding can repeat
         (f.rule_id, f.location.file, f.location.line)
         for f in findings
-        if f.environment is not None and f.location is not None
+        if f.rule_id in _ALSO_RENDERED and f.environment is not None and f.location is not None
     }
     plaintext_fields = {
         (f.environment, f.resource, f.path)

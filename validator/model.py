@@ -145,6 +145,10 @@ class Resource:
     unit: str | None = None
 
 
+_CATEGORIES = {category.value: category for category in Category}  # faster than Category(x)
+_SEVERITIES = {severity.value: severity for severity in Severity}
+
+
 @dataclass(frozen=True, slots=True)
 class Finding:
     rule_id: str
@@ -160,13 +164,24 @@ class Finding:
     # the ruleId (`<policy>` or `<policy>/<rule>`) it names family, policy and rule.
     family: str | None = None
 
+    # Worked out on first use: a report of 20,000 findings asks for each one two or three times.
+    _fingerprint: str | None = field(default=None, init=False, repr=False, compare=False)
+
     @property
     def fingerprint(self) -> str:
         """Stable across line moves: built from what the finding is about, not where it sits."""
+        if self._fingerprint is None:
+            object.__setattr__(self, "_fingerprint", self._digest())
+        assert self._fingerprint is not None
+        return self._fingerprint
+
+    def _digest(self) -> str:
         anchor = (
             self.resource.key if self.resource else (self.location.file if self.location else "")
         )
-        message = _POSITIONS.sub(r"\1", self.message)  # "at line 12, column 3" moves with edits
+        message = self.message
+        if "line" in message or "col" in message:  # "at line 12, column 3" moves with edits
+            message = _POSITIONS.sub(r"\1", message)
         parts = [self.rule_id, self.environment or "", anchor, self.path or "", message]
         return "sha256:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
@@ -175,8 +190,8 @@ class Finding:
         resource, location = data.get("resource"), data.get("location")
         return cls(
             rule_id=data["ruleId"],
-            category=Category(data["category"]),
-            severity=Severity(data["severity"]),
+            category=_CATEGORIES.get(data["category"]) or Category(data["category"]),
+            severity=_SEVERITIES.get(data["severity"]) or Severity(data["severity"]),
             message=data["message"],
             environment=data.get("environment"),
             resource=ResourceRef(
@@ -191,6 +206,15 @@ class Finding:
             unit=data.get("unit"),
             family=data.get("family"),
         )
+
+    @classmethod
+    def from_sealed_json(cls, data: Mapping[str, Any]) -> Finding:
+        """`from_json` of an entry this tool sealed itself (validator.cachefile): its
+        fingerprint is taken as written rather than worked out again."""
+        finding = cls.from_json(data)
+        if isinstance(data.get("fingerprint"), str):
+            object.__setattr__(finding, "_fingerprint", data["fingerprint"])
+        return finding
 
     def to_json(self) -> dict[str, Any]:
         family = {"family": self.family} if self.family else {}  # only on policy findings

@@ -14,7 +14,14 @@ from validator.guarded import GuardError, read_yaml_text
 from validator.policy.autogen import expand_autogen
 from validator.policy.documents import Binding, Policy, classify, parse_binding, parse_policy
 from validator.policy.errors import PolicyError
-from validator.policy.families import Document, FamilyPolicy, Problem, families, policy_group
+from validator.policy.families import (
+    Document,
+    Family,
+    FamilyPolicy,
+    Problem,
+    families,
+    policy_group,
+)
 
 # Documents that live next to policies but are not policies or params.
 _NOT_PARAMS = {"PolicyTest", "Test", "Values", "PolicyExceptions"}
@@ -113,16 +120,20 @@ def parse_located(documents: Iterable[Document]) -> PolicySet:
     Problem."""
     result = PolicySet()
     claimed: dict[int, list[Document]] = {}
-    registry = families()
+    registry: tuple[Family, ...] = ()
     for document in documents:
         body, source = document.body, document.source
         role = classify(body)
-        owner = next((i for i, f in enumerate(registry) if f.claims(body)), None)
         if role == "policy":
             result.policies.extend(expand_autogen(parse_policy(body, source)))
-        elif role == "binding":
+            continue
+        if role == "binding":
             result.bindings.append(parse_binding(body, source))
-        elif owner is not None:
+            continue
+        # The families (Kyverno, Gatekeeper, and their engines) load for their documents only.
+        registry = registry or families()
+        owner = next((i for i, f in enumerate(registry) if f.claims(body)), None)
+        if owner is not None:
             claimed.setdefault(owner, []).append(document)
         elif policy_group(body) is not None:
             result.problems.append(_unsupported(document))

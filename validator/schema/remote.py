@@ -15,8 +15,6 @@ import json
 import os
 import tempfile
 import threading
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,6 +77,9 @@ class RemoteSchemas:
         return Fetched(body, "")
 
     def _fetch(self, url: str) -> Fetched:
+        import urllib.error  # http.client and ssl load only when a schema is fetched
+        import urllib.request
+
         request = urllib.request.Request(url, headers={"Accept": "application/json"})
         try:
             with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT_SECONDS) as response:
