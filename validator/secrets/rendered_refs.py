@@ -51,6 +51,8 @@ def reference_findings(
     body = resource.body
     allowed = secrets.allowed_reference_schemes
     for path, value in walk_strings(body) if strings is None else strings:
+        if ":" not in value:  # every reference syntax has one (`ref+x://`, `<path:`, `op://`…)
+            continue
         scheme = store_reference_scheme(value.strip())
         if scheme is not None and scheme not in allowed:
             message = f"{scheme} reference: scheme not allowed (allowed: {', '.join(allowed)})"

@@ -7,45 +7,41 @@ ruamel.yaml. Findings hold no secret values (only salted hashes), so caching the
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 from collections.abc import Callable
 from pathlib import Path
 
-from validator import __version__, integrity
-from validator.atomic import write_atomic
+from validator import __version__
+from validator.cachefile import read_sealed, write_sealed
 from validator.model import Finding, canonical_json
 
-FORMAT = 2
+FORMAT = 3
 log = logging.getLogger("gitops_validator.cache")
 
 
 class ScanCache:
     def __init__(self, directory: Path | None, context: object) -> None:
+        # Sealed like the render cache (validator.cachefile): a planted entry must not hide a
+        # plaintext secret.
+        self._cache_dir = directory
         self._directory = directory / "secrets-scan" if directory else None
-        # Keyed like the render cache: a planted entry must not hide a plaintext secret.
-        self._secret = integrity.cache_key_for(directory) if directory else None
         self._context = canonical_json({"format": FORMAT, "tool": __version__, "ctx": context})
 
     def findings(
         self, root: Path, path: str, text: str, compute: Callable[[], list[Finding]]
     ) -> list[Finding]:
-        if self._directory is None or self._secret is None:
+        if self._directory is None or self._cache_dir is None:
             return compute()
         key = self._key(root, path, text)
         target = self._directory / key[:2] / f"{key}.json"
-        try:
-            entry = json.loads(target.read_text())
-            items = entry["findings"]
-            if integrity.verify(self._secret, entry["mac"], key.encode(), _canonical(items)):
+        items = read_sealed(self._cache_dir, target, key.encode())
+        if isinstance(items, list):
+            try:
                 return [Finding.from_json(item) for item in items]
-            log.warning("secrets scan cache entry %s failed its integrity check", target.name)
-        except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
-            pass  # a miss or a damaged entry: compute again
+            except (ValueError, KeyError, TypeError, AttributeError):
+                log.warning("secrets scan cache entry %s has the wrong shape", target.name)
         findings = compute()
-        items = [finding.to_json() for finding in findings]
-        mac = integrity.digest(self._secret, key.encode(), _canonical(items))
-        _store(target, json.dumps({"mac": mac, "findings": items}))
+        write_sealed(self._cache_dir, target, key.encode(), [f.to_json() for f in findings])
         return findings
 
     def _key(self, root: Path, path: str, text: str) -> str:
@@ -68,14 +64,3 @@ def _sops_configs(root: Path, path: str) -> list[Path]:
             break
         directory = directory.parent
     return found
-
-
-def _canonical(items: object) -> bytes:
-    return canonical_json(items).encode()
-
-
-def _store(target: Path, text: str) -> None:
-    try:
-        write_atomic(target, text.encode("utf-8"))
-    except OSError:
-        return  # an unwritable cache only costs speed

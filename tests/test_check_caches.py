@@ -1,5 +1,6 @@
-"""Source files that passed the YAML checks are remembered by content digest: an edit is
-checked again, and an entry nobody on this machine wrote lets no hostile file through."""
+"""Per-file caches of the checks: source files that passed the YAML checks and the repository
+secrets scan's results are remembered by content digest. An edit is checked again, and an entry
+nobody on this machine wrote lets no hostile file through and hides no secret."""
 
 from __future__ import annotations
 
@@ -59,3 +60,35 @@ def test_a_forged_entry_lets_no_hostile_file_through(
     findings = _findings(run_cli, repo)
     assert any("nested deeper" in str(f["message"]) for f in findings)
     assert any(f["ruleId"] == "render-failed" for f in findings)
+
+
+def _forge(entry: Path, tag: bytes, payload: bytes, tmp_path: Path) -> None:
+    """Seal `payload` with another cache's key, as a CI cache restored from elsewhere would."""
+    foreign_key = integrity.cache_key_for(tmp_path / "elsewhere")
+    assert foreign_key is not None
+    header = json.dumps({"format": 3, "mac": integrity.digest(foreign_key, tag, payload)})
+    entry.write_bytes(header.encode() + b"\n" + payload)
+
+
+def test_a_forged_secrets_scan_entry_hides_no_secret(
+    make_repo: MakeRepo, run_cli: RunCli, cache_dir: Path, tmp_path: Path
+) -> None:
+    files = three_environments()
+    files["notes/deploy.txt"] = "token ghp_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8" + "\n"
+    repo = make_repo(files)
+    leak = [
+        f
+        for f in _findings(run_cli, repo)
+        if f["location"] and f["location"]["file"] == "notes/deploy.txt"
+    ]
+    assert leak, "the repository scan finds the token"
+    entries = sorted((cache_dir / "secrets-scan").rglob("*.json"))
+    assert entries
+    for entry in entries:  # every file now "has no findings"
+        _forge(entry, entry.stem.encode(), b"[]", tmp_path)
+    again = [
+        f
+        for f in _findings(run_cli, repo)
+        if f["location"] and f["location"]["file"] == "notes/deploy.txt"
+    ]
+    assert [f["ruleId"] for f in again] == [f["ruleId"] for f in leak]
