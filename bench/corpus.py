@@ -312,33 +312,50 @@ def write_repo(
     violation_rate: float = 0.03,
     mix: str = "realistic",
     profile: str | None = None,
+    helm: bool = False,
 ) -> list[str]:
     """A Kustomize repository: overlays/<env>/ with one file per kind and a kustomization.yaml,
-    plus gitops-validator.yaml. JSON is valid YAML and keeps the writer dependency-free."""
+    plus gitops-validator.yaml. JSON is valid YAML and keeps the writer dependency-free. With
+    `helm`, each environment is a chart of plain templates instead (charts/<env>/templates/):
+    the same objects, rendered in linear time by the Helm SDK where kustomize would take hours."""
     names = []
     for env, bodies in corpus(envs, objects, violation_rate, mix):
-        overlay = root / "overlays" / env
-        overlay.mkdir(parents=True, exist_ok=True)
-        by_kind: dict[str, list[Body]] = {}
-        for body in bodies:
-            by_kind.setdefault(body["kind"].lower(), []).append(body)
-        files = []
-        for kind, items in sorted(by_kind.items()):
-            file = f"{kind}s.yaml"
-            (overlay / file).write_text("".join(f"---\n{json.dumps(item)}\n" for item in items))
-            files.append(file)
-        resources = "".join(f"  - {file}\n" for file in files)
-        (overlay / "kustomization.yaml").write_text(
-            "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
-            f"resources:\n{resources}"
-        )
+        directory = root / ("charts" if helm else "overlays") / env
+        files = _write_by_kind(directory / "templates" if helm else directory, bodies)
+        if helm:
+            (directory / "Chart.yaml").write_text(f"apiVersion: v2\nname: {env}\nversion: 1.0.0\n")
+        else:
+            resources = "".join(f"  - {file}\n" for file in files)
+            (directory / "kustomization.yaml").write_text(
+                "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
+                f"resources:\n{resources}"
+            )
         names.append(env)
-    environments = "".join(f"  {env}: {{path: overlays/{env}}}\n" for env in names)
+    if helm:
+        environments = "".join(
+            f"  {env}: {{helm: {{chart: charts/{env}, release: bench}}}}\n" for env in names
+        )
+    else:
+        environments = "".join(f"  {env}: {{path: overlays/{env}}}\n" for env in names)
     policies = f"policies: {{builtin: {profile}}}\n" if profile else ""
     (root / "gitops-validator.yaml").write_text(
         f'kubernetesVersion: "1.33"\n{policies}environments:\n{environments}'
     )
     return names
+
+
+def _write_by_kind(directory: Path, bodies: list[Body]) -> list[str]:
+    """One file per kind, `<kind>s.yaml`; returns the file names."""
+    directory.mkdir(parents=True, exist_ok=True)
+    by_kind: dict[str, list[Body]] = {}
+    for body in bodies:
+        by_kind.setdefault(body["kind"].lower(), []).append(body)
+    files = []
+    for kind, items in sorted(by_kind.items()):
+        file = f"{kind}s.yaml"
+        (directory / file).write_text("".join(f"---\n{json.dumps(item)}\n" for item in items))
+        files.append(file)
+    return files
 
 
 def main() -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from validator.policy.cel_ast import Node, walk
@@ -53,9 +54,12 @@ def _lookup(body: Any, chain: Chain) -> tuple[int, Any]:
     """How many leading segments exist, and the value at the deepest existing one."""
     current = body
     for depth, segment in enumerate(chain):
-        in_map = isinstance(current, Mapping) and segment in current
-        in_list = isinstance(current, list) and isinstance(segment, int) and segment < len(current)
-        if not (in_map or in_list):
+        if isinstance(current, dict | Mapping):  # dict first: no ABC check for the usual case
+            found = segment in current
+        else:
+            index = isinstance(segment, int) and isinstance(current, list)
+            found = index and segment < len(current)
+        if not found:
             return depth, current
         current = current[segment]
     return len(chain), current
@@ -78,6 +82,7 @@ def _maximal(chains: Sequence[Chain]) -> tuple[Chain, ...]:
     return tuple(c for c in unique if not any(o != c and o[: len(c)] == c for o in unique))
 
 
+@lru_cache(maxsize=4096)  # a policy's chains are few and asked for every finding
 def pointer(chain: Chain) -> str:
     return "".join("/" + str(s).replace("~", "~0").replace("/", "~1") for s in chain)
 

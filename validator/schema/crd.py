@@ -132,9 +132,24 @@ def resource_schema(kind: CustomKind, object_meta: Mapping[str, Any] | None) -> 
     return schema
 
 
-def custom_kinds(body: Mapping[str, Any]) -> list[CustomKind]:
+# Every environment collects every other environment's CRDs: each CRD body is read once.
+_KINDS: dict[int, tuple[Mapping[str, Any], tuple[CustomKind, ...]]] = {}
+
+
+def custom_kinds(body: Mapping[str, Any]) -> tuple[CustomKind, ...]:
     """The served versions of an `apiextensions.k8s.io/v1` CRD; malformed CRDs yield nothing
     here (the built-in CRD schema reports what is wrong with them)."""
+    known = _KINDS.get(id(body))
+    if known is not None and known[0] is body:
+        return known[1]
+    found = tuple(_custom_kinds(body))
+    if len(_KINDS) > 4096:  # `--watch` renders anew each time: keep only recent bodies
+        _KINDS.clear()
+    _KINDS[id(body)] = (body, found)
+    return found
+
+
+def _custom_kinds(body: Mapping[str, Any]) -> list[CustomKind]:
     spec = body.get("spec")
     if not isinstance(spec, Mapping):
         return []
