@@ -70,7 +70,7 @@ def test_counts_add_up() -> None:
 
 def test_render_failure_is_an_error_and_clean_resources_still_appear() -> None:
     failed = Finding("render-failed", Category.RENDER, Severity.ERROR, "kustomize: no such file")
-    failed = Finding(**{**_fields(failed), "environment": "dev"})
+    failed = dataclasses.replace(failed, environment="dev")
     clean = environment("prod", ("Deployment", "web"))
     root = ET.fromstring(junit_xml(ValidationReport((environment("dev"), clean), (failed,))))
     dev = cases(root, "dev")
@@ -82,15 +82,11 @@ def test_render_failure_is_an_error_and_clean_resources_still_appear() -> None:
 
 
 def test_known_rule_ids_add_passing_cases_and_control_characters_are_dropped() -> None:
-    odd = Finding(**{**_fields(privileged("prod")), "message": "bad\x00byte\x1b"})
+    odd = dataclasses.replace(privileged("prod"), message="bad\x00byte\x1b")
     xml = junit_xml(ValidationReport((environment("prod", ("Deployment", "web")),), (odd,)), ["x"])
     root = ET.fromstring(xml)
     assert ("prod.Deployment shop/web", "x") in cases(root, "prod")
     assert "\x00" not in xml
-
-
-def _fields(finding: Finding) -> dict[str, object]:
-    return {name: getattr(finding, name) for name in Finding.__dataclass_fields__}
 
 
 def _with_checks(report: ValidationReport, findings: tuple[Finding, ...]) -> ValidationReport:
