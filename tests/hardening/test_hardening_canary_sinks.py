@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from canary_support import assert_clean
+from canary_support import assert_clean, report_args
 from support import RunCli
 
 KUSTOMIZE_CANARY = "canary-kustomize-dump-91ab2c"
@@ -89,3 +89,35 @@ def test_no_canary_reaches_any_format_report_or_log(
     canaries = (KUSTOMIZE_CANARY, HELM_CANARY, PLAINTEXT_CANARY, SOURCE_CANARY)
     assert_clean(canaries, {"streams": streams}, [out, cache_dir, scratch, bundles])  # + base64
     assert list(scratch.iterdir()) == []
+
+
+def test_a_secret_nested_thousands_deep_never_reaches_kustomize_or_any_output(
+    make_repo, run_cli: RunCli, tmp_path: Path, cache_dir: Path
+) -> None:
+    """Item 1 as reported: the refused file was still handed to kustomize, whose error echoed
+    the whole object into every format, the step summary and the compliance report."""
+    canary = "canary-deep-nested-secret-2b7a"
+    nested = "{k: " * 3000 + canary + "}" * 3000
+    repo = make_repo(
+        {
+            "gitops-validator.yaml": "environments:\n  prod: {path: prod}\n",
+            "prod/kustomization.yaml": "resources:\n  - secret.yaml\n",
+            "prod/secret.yaml": (
+                "apiVersion: v1\nkind: Secret\nmetadata:\n  name: deep\n"
+                f"stringData:\n  password: {canary}\n  deep: {nested}\n"
+            ),
+        }
+    )
+    out, scratch = tmp_path / "out", tmp_path / "tmp"
+    out.mkdir()
+    scratch.mkdir()
+    env = {"GITHUB_STEP_SUMMARY": str(out / "summary.md"), "TMPDIR": str(scratch)}
+    validated = run_cli("-vv", "validate", *report_args(out), cwd=repo, env=env)
+    reported = run_cli("report", "--output", str(out / "compliance"), cwd=repo, env=env)
+    assert validated.code == 1, validated.stderr
+    assert reported.code == 0, reported.stderr
+    written = _everything_written(out)
+    assert "prod/secret.yaml was refused" in written and "yaml-invalid" in written
+    assert "kustomize" not in validated.stderr.lower()  # never handed to it
+    streams = {"validate": validated.stdout + validated.stderr, "report": reported.stderr}
+    assert_clean([canary], streams, [out, cache_dir, scratch])
