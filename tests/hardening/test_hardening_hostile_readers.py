@@ -170,3 +170,22 @@ def test_a_hostile_file_is_a_finding_or_exit_3_naming_it(
         assert re.search(rf"^{re.escape(relative)}:\d+:\d+: error yaml-invalid", output, re.M), (
             output[-2000:]
         )
+
+
+@pytest.mark.parametrize("kind", ["dev-zero-link", "fifo", "huge"])
+def test_a_hostile_secret_generator_file_is_refused_before_kustomize(
+    make_repo, run_cli: RunCli, kind: str
+) -> None:
+    """Not YAML, so not parsed: a FIFO or /dev/zero as an `envs` file hung the generated-value
+    collection (read to the end), then kustomize itself."""
+    repo = make_repo({})
+    relative = _overlay_resource(repo).replace("hostile.yaml", "hostile.env")
+    (repo / "overlays/prod/kustomization.yaml").write_text(
+        "resources: [cm.yaml]\nsecretGenerator:\n  - name: s\n    envs: [hostile.env]\n"
+    )
+    HOSTILE[kind](repo / relative)
+    result = run_cli("validate", cwd=repo)
+    output = result.stdout + result.stderr
+    assert "Traceback" not in output and "internal error" not in output, output[-2000:]
+    assert result.code == 1, output[-2000:]
+    assert re.search(r"render-failed: .*(hostile\.env|/dev/zero)", output), output

@@ -144,11 +144,14 @@ def _add_generated_values(
                 inputs.generated_values.update(_lines_of(directory / source))
 
 
+GENERATOR_FILE_LIMIT = 1 << 20
+
+
 def _lines_of(path: Path) -> set[str]:
-    try:
-        text = path.read_bytes()[:65536].decode("utf-8", "replace")
-    except OSError:
-        return set()
+    try:  # guarded: a FIFO or a link to /dev/zero as an env file must not hang the run
+        text = read_text(path, limit=GENERATOR_FILE_LIMIT)
+    except GuardError:
+        return set()  # the source check refuses it before kustomize could read it
     lines = {line.strip() for line in text.splitlines() if line.strip()}
     return lines | {line.partition("=")[2] for line in lines if "=" in line}
 

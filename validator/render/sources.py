@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import stat
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -76,7 +77,17 @@ def check_source_files(
             _check(path, relative, result, cache_dir)
         elif _too_big(path):
             _refuse(result, relative, 1, f"file is larger than {MAX_SOURCE_BYTES >> 20} MiB")
+        elif _special(path):  # a FIFO or device as a generator file would hang kustomize
+            _refuse(result, relative, 1, "not a regular file")
     return result
+
+
+def _special(path: Path) -> bool:
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
 
 
 def _is_chart_template(path: Path) -> bool:

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import datetime
 import fnmatch
-import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from validator import __version__
+from validator.guarded import GuardError, load_json
 from validator.model import (
     Category,
     Finding,
@@ -92,9 +92,9 @@ def percent(rate: float | None) -> str:
 def load_previous(path: Path) -> dict[str, Any]:
     """Read a previous `report.json`; anything else is a clear error, not a traceback."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise UsageError(f"cannot read previous report {path}: {error}") from None
+        data = load_json(path)  # guarded: size, regular file, UTF-8
+    except GuardError as error:
+        raise UsageError(f"cannot read previous report {error}") from None
     if not isinstance(data, dict) or data.get("kind") != KIND:
         raise UsageError(f"{path} is not a gitops-validator compliance report.json")
     return data

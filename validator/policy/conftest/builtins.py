@@ -15,12 +15,17 @@ from typing import Any
 
 import yaml_rs
 
+from validator.guarded import GuardError, read_text, yaml_problem
+
 MAX_FILE_BYTES = 2 * 1024 * 1024
 _PARSERS = {".yaml": "yaml", ".yml": "yaml", ".json": "json"}
 
 
 def _parse(parser: str, text: str) -> list[Any]:
     if parser in ("yaml", "yml"):
+        problem = yaml_problem(text)  # an alias bomb or deep nesting is refused unparsed
+        if problem is not None:
+            raise ValueError(f"line {problem[0]}: {problem[1]}")
         loaded = yaml_rs.loads(text, parse_datetime=False)
         return loaded if isinstance(loaded, list) and "\n---" in "\n" + text else [loaded]
     if parser == "json":
@@ -35,9 +40,11 @@ def _read(base: Path, name: str) -> tuple[str, list[Any]]:
     parser = _PARSERS.get(path.suffix)
     if parser is None:
         raise ValueError(f"{name!r}: no supported parser for {path.suffix or 'this file'}")
-    if path.stat().st_size > MAX_FILE_BYTES:
-        raise ValueError(f"{name!r} is larger than {MAX_FILE_BYTES} bytes")
-    return name, _parse(parser, path.read_text(encoding="utf-8"))
+    try:  # guarded: a FIFO or /dev/zero in the policy directory must not hang the run
+        text = read_text(path, limit=MAX_FILE_BYTES, display=name)
+    except GuardError as error:
+        raise ValueError(str(error)) from None
+    return name, _parse(parser, text)
 
 
 def extensions(base: Path) -> dict[str, tuple[int, Callable[..., Any]]]:

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from validator.guarded import GuardError, read_text
 from validator.model import (
     Category,
     Finding,
@@ -39,12 +40,10 @@ def read_modules(files: Iterable[Path], label: Path | None = None) -> list[Modul
     modules = []
     for file in files:
         shown = _display(file, label)
-        try:
-            if file.stat().st_size > MAX_FILE_BYTES:
-                raise PolicyError(f"{shown}: file is larger than {MAX_FILE_BYTES} bytes")
-            text = file.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            raise PolicyError(f"{shown}: cannot read Rego: {error}") from None
+        try:  # guarded: a FIFO or a link to /dev/zero is refused, not read
+            text = read_text(file, limit=MAX_FILE_BYTES, display=shown)
+        except GuardError as error:
+            raise PolicyError(f"cannot read Rego: {error}") from None
         modules.append(Module(shown, text, detect_v0(text)))
     return modules
 
