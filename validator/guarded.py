@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 from pathlib import Path
 from typing import Any
@@ -129,6 +130,23 @@ def _plainly_safe(text: str) -> bool:
         default=0,
     )
     return indent + text.count("{") + text.count("[") < MAX_DEPTH
+
+
+# ruamel.yaml resolves a plain `._` (or `-._`) as a float and then fails to build it with a
+# ValueError that is no YAMLError; the other parsers read it as a string.
+_UNREADABLE_FLOAT = re.compile(r"[-+]?\._+")
+
+
+def unreadable_scalar_line(text: str) -> int:
+    """The line of the first plain scalar ruamel.yaml cannot construct (1 if none is found)."""
+    try:
+        for event in yaml.parse(text, Loader=_LOADER):
+            plain = isinstance(event, yaml.ScalarEvent) and not event.style
+            if plain and _UNREADABLE_FLOAT.fullmatch(event.value):
+                return int(event.start_mark.line) + 1
+    except yaml.YAMLError:
+        pass
+    return 1
 
 
 def read_yaml_text(path: Path, *, limit: int = MAX_BYTES, display: str | None = None) -> str:

@@ -152,3 +152,23 @@ def test_a_fifo_in_an_overlay_is_refused_not_read(make_repo, run_cli: RunCli) ->
         result = run_cli("validate", "--format", "json", cwd=repo)
     assert result.code == 1, result.stderr
     assert "not a regular file; refused" in result.stdout
+
+
+def test_a_plain_dot_underscore_value_is_an_error_with_its_line_not_exit_70(
+    make_repo, run_cli: RunCli
+) -> None:
+    """Found by `make fuzz` (sops_config): ruamel.yaml reads a plain `._` as a float and fails
+    with a ValueError that is no YAMLError; in the config it was an internal error."""
+    files = three_environments()
+    files["gitops-validator.yaml"] += "note: ._\n"
+    repo = make_repo(files)
+    result = run_cli("validate", cwd=repo)
+    assert result.code == 3, result.stderr
+    assert "gitops-validator.yaml:5: invalid YAML" in result.stderr
+    files = three_environments()
+    files["secrets/app.enc.yaml"] = "password: ._\nsops:\n  version: 3.9.0\n"
+    files[".sops.yaml"] = "creation_rules:\n  - path_regex: ._\n"
+    repo = make_repo(files)
+    result = run_cli("validate", "--format", "json", cwd=repo)
+    assert result.code == 1, result.stderr
+    assert "secrets/app.enc.yaml" in result.stdout and "Traceback" not in result.stderr

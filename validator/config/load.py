@@ -18,7 +18,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
 
-from validator.guarded import read_yaml_text
+from validator.guarded import read_yaml_text, unreadable_scalar_line
 from validator.model import ConfigError
 
 MAX_CONFIG_BYTES = 1 << 20
@@ -51,6 +51,9 @@ def _parse(path: Path) -> CommentedMap:
         document = YAML(typ="rt").load(text)
     except RecursionError:
         raise ConfigError(f"{path}:1: nested too deeply") from None
+    except ValueError:  # ruamel.yaml cannot build a plain `._` (not a YAMLError)
+        line = unreadable_scalar_line(text)
+        raise ConfigError(f"{path}:{line}: invalid YAML: a plain value it cannot read") from None
     except MarkedYAMLError as error:
         mark = error.problem_mark
         where = f"{path}:{mark.line + 1}" if mark else str(path)

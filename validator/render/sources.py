@@ -210,7 +210,7 @@ def _duplicate_position(text: str) -> tuple[int, int]:
         mark = error.problem_mark
         if mark is not None:
             return mark.line + 1, mark.column + 1
-    except (MarkedYAMLError, YAMLError):
+    except (MarkedYAMLError, YAMLError, ValueError):  # ValueError: a plain `._`
         pass
     return 1, 1
 

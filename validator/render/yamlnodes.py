@@ -50,7 +50,7 @@ def _load_all(path: Path, version: tuple[int, int]) -> tuple[Any, ...]:
     try:
         text = path.read_text(encoding="utf-8")
         return tuple(YAML(typ="rt").load_all(text))
-    except (OSError, UnicodeDecodeError, YAMLError):
+    except (OSError, UnicodeDecodeError, YAMLError, ValueError):  # ValueError: a plain `._`
         return ()
 
 
@@ -82,7 +82,7 @@ def document_at(path: Path, line: int) -> tuple[Any, int]:
 def load_text(text: str) -> Any:
     try:
         return YAML(typ="rt").load(text)
-    except YAMLError:
+    except (YAMLError, ValueError):  # ValueError: ruamel cannot build a plain `._`
         return None
 
 

@@ -123,7 +123,7 @@ def _rule_recipients(rule: Mapping[str, Any]) -> frozenset[Recipient]:
 def parse_sops_config(path: str, text: str) -> SopsConfig:
     try:
         data = YAML(typ="safe").load(text)
-    except YAMLError:
+    except (YAMLError, ValueError):  # ValueError: ruamel cannot build a plain `._`
         raise SopsConfigInvalid(f"{path} is not valid YAML") from None
     rules = data.get("creation_rules") if isinstance(data, Mapping) else None
     if not isinstance(rules, list):

@@ -16,6 +16,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+from validator.guarded import unreadable_scalar_line
 from validator.secrets.sops_text import (
     SopsParseError,
     first_line_of,
@@ -131,6 +132,9 @@ def _load_yaml(path: str, text: str, lines: tuple[str, ...]) -> SopsDocument:
         raise SopsParseError("not valid YAML (duplicate key or syntax error)", line) from None
     except YAMLError:
         raise SopsParseError("not valid YAML") from None
+    except ValueError:  # ruamel cannot build a plain `._`, which is no YAMLError
+        line = unreadable_scalar_line(text)
+        raise SopsParseError("not valid YAML (a plain value it cannot read)", line) from None
     leaves: list[Leaf] = []
     metadata: Mapping[str, Any] | None = None
     meta_line = 0
