@@ -189,3 +189,27 @@ def test_a_hostile_secret_generator_file_is_refused_before_kustomize(
     assert "Traceback" not in output and "internal error" not in output, output[-2000:]
     assert result.code == 1, output[-2000:]
     assert re.search(r"render-failed: .*(hostile\.env|/dev/zero)", output), output
+
+
+@pytest.mark.parametrize("kind", ["dev-zero-link", "fifo"])
+def test_a_hostile_rego_module_is_exit_3_not_left_out(
+    make_repo, run_cli: RunCli, kind: str
+) -> None:
+    """conftest policies: a FIFO or /dev/zero among the .rego files was silently skipped."""
+    repo = make_repo(
+        {
+            "gitops-validator.yaml": (
+                "environments:\n  app: {path: overlays/prod}\n"
+                "policies:\n  builtin: none\n  paths: [policies]\n"
+            ),
+            "policies/main.rego": (
+                'package main\nimport rego.v1\ndeny contains "no" if input.kind == "Secret"\n'
+            ),
+        }
+    )
+    _overlay_resource(repo)
+    (repo / "overlays/prod/kustomization.yaml").write_text("resources: [cm.yaml]\n")
+    HOSTILE[kind](repo / "policies/hostile.rego")
+    result = run_cli("validate", cwd=repo)
+    assert result.code == 3, result.stdout + result.stderr
+    assert "policies/hostile.rego:1: not a regular file" in result.stderr, result.stderr

@@ -30,7 +30,9 @@ def rego_files(paths: Iterable[Path]) -> list[Path]:
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found.extend(sorted(p for p in path.rglob("*.rego") if p.is_file()))
+            # Not only regular files: a FIFO or a link to a device is refused when read, never
+            # silently left out of the policy set.
+            found.extend(sorted(p for p in path.rglob("*.rego") if not p.is_dir()))
         elif path.is_file() and path.suffix == ".rego":
             found.append(path)
     return found
