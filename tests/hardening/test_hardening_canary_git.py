@@ -80,3 +80,28 @@ def test_a_failing_base_checkout_does_not_repeat_what_a_filter_printed(
     texts = {"stdout": result.stdout, "stderr": result.stderr}
     assert_clean([CONFIGMAP_CANARY], texts, [*directories, cache_dir])
     assert not list((tmp_path / "tmp").iterdir())  # the failed checkout left nothing behind
+
+
+def test_a_failing_repository_listing_falls_back_without_echoing_anything(
+    make_repo, run_cli: RunCli, tmp_path: Path, cache_dir: Path
+) -> None:
+    """`git ls-files` fails on a corrupt index (which holds a value): the scans walk the tree
+    instead, and git's complaint is never repeated."""
+    repo = _committed(make_repo)
+    index_canary = "canary-git-index-content-93aa"
+    (repo / ".git" / "index").write_bytes(b"DIRC" + f"{index_canary} corrupt".encode())
+    listing = subprocess.run(
+        ["git", "-C", str(repo), "ls-files"], capture_output=True, timeout=60, check=False
+    )
+    assert listing.returncode != 0  # the failure this test is about really happens
+    token = "ghp_" + "CanaryListingT0ken0123456789abcdefAB"
+    (repo / "overlays/prod/.env").write_text(f"GITHUB_TOKEN={token}\n")  # untracked
+    out, scratch = tmp_path / "out", tmp_path / "tmp"
+    out.mkdir()
+    scratch.mkdir()
+    env = {"TMPDIR": str(scratch), "GITHUB_STEP_SUMMARY": str(out / "summary.md")}
+    result = run_cli("-vv", "validate", *report_args(out), cwd=repo, env=env)
+    assert result.code == 1, result.stdout + result.stderr
+    assert "secret-leak" in (out / "json").read_text()  # found by the walk instead
+    texts = {"stdout": result.stdout, "stderr": result.stderr}
+    assert_clean([index_canary, token], texts, [out, scratch, cache_dir])
