@@ -66,3 +66,11 @@ def test_vault_down_exits_8(make_repo, run_cli: RunCli) -> None:
     assert result.code == 8, result.stdout + result.stderr
     assert "unreachable" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_missing_vault_credentials_exit_8(make_repo, run_cli: RunCli, openbao: OpenBao) -> None:
+    """README exit 8: credentials missing (no VAULT_TOKEN for token auth)."""
+    repo = _repo(make_repo, openbao.address, "shop/present")
+    result = run_cli("validate", "--check-refs", cwd=repo, env={"VAULT_TOKEN": ""})
+    assert result.code == 8, result.stdout + result.stderr
+    assert "needs the VAULT_TOKEN environment variable" in result.stderr
