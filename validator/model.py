@@ -13,8 +13,20 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-# The resolved configuration is part of the contract every stage reads; it lives in its own
-# module and is re-exported here so stages keep importing everything from `validator.model`.
+# The errors library code raises and the resolved configuration are part of the contract every
+# stage reads; they live in their own modules and are re-exported here, so that stages keep
+# importing everything from `validator.model`.
+from validator.errors import (
+    AccessError,
+    BlockingFindingsError,
+    ConfigError,
+    DeliveryError,
+    NothingToValidateError,
+    ToolMissingError,
+    UsageError,
+    ValidatorError,
+    VerificationError,
+)
 from validator.settings import (
     ApplySettings,
     ArgoSpec,
@@ -29,6 +41,7 @@ from validator.settings import (
 )
 
 __all__ = [
+    "AccessError",
     "ApplySettings",
     "ArgoSpec",
     "BlockingFindingsError",
@@ -301,46 +314,6 @@ class ValidationReport:
         threshold = Severity(self.fail_on).rank
         blocking = (f for f in self.findings if not self.new_only or self.is_new(f))
         return not any(finding.severity.rank >= threshold for finding in blocking)
-
-
-# --- errors library code raises; only the CLI turns them into exit codes --------------------
-
-
-class ValidatorError(Exception):
-    """Base of every expected failure; its message is shown to the user as is."""
-
-
-class UsageError(ValidatorError):
-    pass
-
-
-class ConfigError(ValidatorError):
-    pass
-
-
-class ToolMissingError(ValidatorError):
-    pass
-
-
-class NothingToValidateError(ValidatorError):
-    pass
-
-
-class BlockingFindingsError(ValidatorError):
-    """Validation found what blocks the requested action (e.g. a bundle)."""
-
-
-class VerificationError(ValidatorError):
-    """A bundle's digests do not verify."""
-
-
-class DeliveryError(ValidatorError):
-    """Apply, drift or apply-time secret resolution failed."""
-
-
-class AccessError(ValidatorError):
-    """The cluster cannot be reached, or a credential apply needs (kubeconfig, cluster login,
-    decryption key) is missing: nothing was decrypted or changed (exit 8)."""
 
 
 def canonical_json(value: Any) -> str:
