@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import fnmatch
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -16,7 +15,7 @@ from validator.policy.cel_env import CelEnvironment
 from validator.policy.compiled import CompiledPolicy, compile_policy
 from validator.policy.context import ClusterView, Offline, request_object
 from validator.policy.documents import Binding, Policy
-from validator.policy.exceptions import ExceptionSet, PolicyException
+from validator.policy.exceptions import ExceptionSet, without_containers
 from validator.policy.families import Scope
 from validator.policy.family_eval import family_outcomes, scope_for
 from validator.policy.fastpath import FastPath
@@ -276,36 +275,6 @@ class _Prepared:
     cel_env: CelEnvironment
     fast: FastPath
     libraries: Mapping[str, Any]  # Kyverno CEL library handles (kyverno_cel)
-
-
-_POD_SPEC_PATHS = (("spec",), ("spec", "template", "spec"))
-_CRON_PATH = ("spec", "jobTemplate", "spec", "template", "spec")
-
-
-def without_containers(body: Mapping[str, Any], entry: PolicyException) -> dict[str, Any]:
-    copy: dict[str, Any] = _deep_copy(body)
-    for path in (*_POD_SPEC_PATHS, _CRON_PATH):
-        spec: Any = copy
-        for key in path:
-            spec = spec.get(key) if isinstance(spec, dict) else None
-        if isinstance(spec, dict):
-            for field in ("containers", "initContainers", "ephemeralContainers"):
-                if isinstance(spec.get(field), list):
-                    spec[field] = [c for c in spec[field] if not _named_in(c, entry.containers)]
-    return copy
-
-
-def _named_in(container: Any, names: Sequence[str]) -> bool:
-    name = str(container.get("name", "")) if isinstance(container, Mapping) else ""
-    return any(fnmatch.fnmatchcase(name, pattern) for pattern in names)
-
-
-def _deep_copy(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {k: _deep_copy(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_deep_copy(v) for v in value]
-    return value
 
 
 class _ResourceIndex:

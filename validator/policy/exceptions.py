@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 import fnmatch
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -169,3 +169,34 @@ def _finding(rule: str, severity: Severity, entry: PolicyException, message: str
         message=message,
         location=entry.location,
     )
+
+
+# A container-scoped exception applies when the object passes without those containers.
+_POD_SPEC_PATHS = (("spec",), ("spec", "template", "spec"))
+_CRON_PATH = ("spec", "jobTemplate", "spec", "template", "spec")
+
+
+def without_containers(body: Mapping[str, Any], entry: PolicyException) -> dict[str, Any]:
+    copy: dict[str, Any] = _deep_copy(body)
+    for path in (*_POD_SPEC_PATHS, _CRON_PATH):
+        spec: Any = copy
+        for key in path:
+            spec = spec.get(key) if isinstance(spec, dict) else None
+        if isinstance(spec, dict):
+            for field in ("containers", "initContainers", "ephemeralContainers"):
+                if isinstance(spec.get(field), list):
+                    spec[field] = [c for c in spec[field] if not _named_in(c, entry.containers)]
+    return copy
+
+
+def _named_in(container: Any, names: Sequence[str]) -> bool:
+    name = str(container.get("name", "")) if isinstance(container, Mapping) else ""
+    return any(fnmatch.fnmatchcase(name, pattern) for pattern in names)
+
+
+def _deep_copy(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _deep_copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_deep_copy(v) for v in value]
+    return value

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from validator.model import Finding, RenderedEnvironment, Resource, ResourceRef, Settings
-from validator.policy.exceptions import ExceptionSet
+from validator.policy.exceptions import ExceptionSet, without_containers
 from validator.policy.loader import read_yaml_documents, yaml_files
 
 if TYPE_CHECKING:
@@ -110,9 +110,6 @@ def _excepted(
     env: RenderedEnvironment,
     old: Mapping[str, Resource] | None,
 ) -> bool:
-    # Imported here: the engine imports this module, and the container trimming lives there.
-    from validator.policy.engine import without_containers
-
     # An environment-wide finding (conftest combine) is waived only by wildcard resources.
     ref = resource.ref if resource else ResourceRef("", "", None, "")
     for entry in exceptions.active_for(finding.rule_id, env.name, ref):
