@@ -321,7 +321,10 @@ def write_repo(
     names = []
     for env, bodies in corpus(envs, objects, violation_rate, mix):
         directory = root / ("charts" if helm else "overlays") / env
-        files = _write_by_kind(directory / "templates" if helm else directory, bodies)
+        # Chart templates in files of 2,000 objects: one file of 10,000 Deployments would pass
+        # the tool's 8 MiB limit on a source file.
+        chunk = 2000 if helm else len(bodies)
+        files = _write_by_kind(directory / "templates" if helm else directory, bodies, chunk)
         if helm:
             (directory / "Chart.yaml").write_text(f"apiVersion: v2\nname: {env}\nversion: 1.0.0\n")
         else:
@@ -344,17 +347,20 @@ def write_repo(
     return names
 
 
-def _write_by_kind(directory: Path, bodies: list[Body]) -> list[str]:
-    """One file per kind, `<kind>s.yaml`; returns the file names."""
+def _write_by_kind(directory: Path, bodies: list[Body], chunk: int) -> list[str]:
+    """One file per kind, `<kind>s.yaml` (`<kind>s-<n>.yaml` past `chunk` objects); returns the
+    file names."""
     directory.mkdir(parents=True, exist_ok=True)
     by_kind: dict[str, list[Body]] = {}
     for body in bodies:
         by_kind.setdefault(body["kind"].lower(), []).append(body)
     files = []
     for kind, items in sorted(by_kind.items()):
-        file = f"{kind}s.yaml"
-        (directory / file).write_text("".join(f"---\n{json.dumps(item)}\n" for item in items))
-        files.append(file)
+        for start in range(0, len(items), max(chunk, 1)):
+            part = items[start : start + chunk]
+            file = f"{kind}s.yaml" if len(items) <= chunk else f"{kind}s-{start // chunk}.yaml"
+            (directory / file).write_text("".join(f"---\n{json.dumps(i)}\n" for i in part))
+            files.append(file)
     return files
 
 

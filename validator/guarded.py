@@ -16,17 +16,11 @@ import stat
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from validator.model import ConfigError
 
 MAX_BYTES = 8 << 20
 MAX_DEPTH = 100
 MAX_EXPANDED_NODES = 1_000_000
-
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_OPEN = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
-_CLOSE = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
 
 
 class GuardError(ConfigError):
@@ -77,20 +71,25 @@ def yaml_problem(text: str) -> tuple[int, str] | None:
     report, with its own message)."""
     if _plainly_safe(text):
         return None
+    import yaml  # PyYAML's import is a tenth of `envs`: only for text that needs the scan
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    opening = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
+    closing = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
     open_sizes: list[int] = []  # expanded node count of each open collection
     anchored: dict[str, int] = {}
     open_anchors: list[str | None] = []
     total = 0
     try:
-        for event in yaml.parse(text, Loader=_LOADER):
+        for event in yaml.parse(text, Loader=loader):
             line = event.start_mark.line + 1
-            if isinstance(event, _OPEN):
+            if isinstance(event, opening):
                 if len(open_sizes) >= MAX_DEPTH:
                     return line, f"nested deeper than {MAX_DEPTH} levels"
                 open_sizes.append(1)
                 open_anchors.append(event.anchor)
                 continue
-            if isinstance(event, _CLOSE):
+            if isinstance(event, closing):
                 size, anchor = open_sizes.pop(), open_anchors.pop()
             elif isinstance(event, yaml.ScalarEvent):
                 size, anchor = 1, event.anchor
