@@ -158,6 +158,10 @@ class Resource:
     unit: str | None = None
 
 
+_JSON_KEYS = frozenset(
+    {"ruleId", "category", "severity", "message", "environment", "resource", "path"}
+    | {"location", "unit", "fingerprint"}
+)
 _CATEGORIES = {category.value: category for category in Category}  # faster than Category(x)
 _SEVERITIES = {severity.value: severity for severity in Severity}
 
@@ -179,6 +183,8 @@ class Finding:
 
     # Worked out on first use: a report of 20,000 findings asks for each one two or three times.
     _fingerprint: str | None = field(default=None, init=False, repr=False, compare=False)
+    # A replayed finding's JSON as this tool wrote it (see from_sealed_json).
+    _json: Mapping[str, Any] | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def fingerprint(self) -> str:
@@ -223,13 +229,17 @@ class Finding:
     @classmethod
     def from_sealed_json(cls, data: Mapping[str, Any]) -> Finding:
         """`from_json` of an entry this tool sealed itself (validator.cachefile): its
-        fingerprint is taken as written rather than worked out again."""
+        fingerprint and JSON are taken as written rather than worked out again."""
         finding = cls.from_json(data)
         if isinstance(data.get("fingerprint"), str):
             object.__setattr__(finding, "_fingerprint", data["fingerprint"])
+            if data.keys() == _JSON_KEYS or data.keys() == _JSON_KEYS | {"family"}:
+                object.__setattr__(finding, "_json", data)
         return finding
 
     def to_json(self) -> dict[str, Any]:
+        if self._json is not None:
+            return dict(self._json)
         family = {"family": self.family} if self.family else {}  # only on policy findings
         return {
             "ruleId": self.rule_id,
