@@ -71,9 +71,7 @@ def yaml_problem(text: str) -> tuple[int, str] | None:
     report, with its own message)."""
     if _plainly_safe(text):
         return None
-    import yaml  # PyYAML's import is a tenth of `envs`: only for text that needs the scan
-
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    yaml, loader = _pyyaml()
     opening = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
     closing = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
     open_sizes: list[int] = []  # expanded node count of each open collection
@@ -115,6 +113,14 @@ def yaml_problem(text: str) -> tuple[int, str] | None:
     return None
 
 
+def _pyyaml() -> tuple[Any, Any]:
+    """PyYAML and its fastest safe loader, imported on first use: the import is a tenth of
+    `envs`, and most text never needs the event scan."""
+    import yaml
+
+    return yaml, getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _plainly_safe(text: str) -> bool:
     """No anchors, and too little indentation, too few brackets and compact markers to nest
     MAX_DEPTH deep: the event scan (slow in Python) is only needed for the rest."""
@@ -138,8 +144,9 @@ _UNREADABLE_FLOAT = re.compile(r"[-+]?\._+")
 
 def unreadable_scalar_line(text: str) -> int:
     """The line of the first plain scalar ruamel.yaml cannot construct (1 if none is found)."""
+    yaml, loader = _pyyaml()
     try:
-        for event in yaml.parse(text, Loader=_LOADER):
+        for event in yaml.parse(text, Loader=loader):
             plain = isinstance(event, yaml.ScalarEvent) and not event.style
             if plain and _UNREADABLE_FLOAT.fullmatch(event.value):
                 return int(event.start_mark.line) + 1
