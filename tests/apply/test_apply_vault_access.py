@@ -9,13 +9,13 @@ SOPS_AGE_KEY_CMD leaves a marker when sops asks for it, the real kube-apiserver.
 from __future__ import annotations
 
 import base64
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pyrage
 import pytest
+from apply_support import sops_encrypt_in_place
 from cluster_harness import ClusterHarness
 from support import PROJECT_ROOT, RunCli, git_init, write_files
 
@@ -56,23 +56,7 @@ def _repo(root: Path, key: pyrage.x25519.Identity) -> Path:
             ),
         },
     )
-    subprocess.run(
-        [
-            str(Path(sys.executable).parent / "sops"),
-            "--disable-version-check",
-            "encrypt",
-            "--in-place",
-            "--age",
-            str(key.to_public()),
-            "--encrypted-regex",
-            "^(data|stringData)$",
-            "app/db.enc.yaml",
-        ],
-        cwd=root,
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
+    sops_encrypt_in_place(root, "app/db.enc.yaml", str(key.to_public()))
     return root
 
 
