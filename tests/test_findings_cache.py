@@ -5,6 +5,7 @@ entry is never trusted."""
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -142,4 +143,21 @@ def test_an_edited_entry_is_a_logged_miss_and_never_hides_findings(
     second, stderr = _validate(run_cli, demo_repo, tmp_path / "second.json")
     assert "failed its integrity check" in stderr
     assert HIT not in stderr
+    assert second == first
+
+
+def test_new_modification_times_and_a_report_in_the_repository_still_replay(
+    make_repo: MakeRepo, run_cli: RunCli
+) -> None:
+    """A CI checkout of the same commit has new mtimes, and a report written into the
+    repository by the last run is the same report this time: neither is a change."""
+    repo = make_repo(three_environments())
+    report = repo / "report.json"
+    _validate(run_cli, repo, report)  # the report is a new file of the repository
+    first, _ = _validate(run_cli, repo, report)
+    for path in repo.rglob("*"):
+        if path.is_file() and ".git" not in path.parts:
+            os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
+    second, stderr = _validate(run_cli, repo, report)
+    assert stderr.count(HIT) == 3
     assert second == first

@@ -6,9 +6,9 @@ reach the same findings. An environment's findings are therefore kept next to it
 under a key that changes whenever anything the checks read could have changed:
 
 - the environment's render key (the content of every file it renders from);
-- every file of the repository (path, size, modification and change times), because the
-  checks read files no render does: policies, exceptions, CRDs, `.sops.yaml`, the SOPS files
-  that rendered objects reference; any edit anywhere is a miss;
+- every file of the repository (path and content digest), because the checks read files no
+  render does: policies, exceptions, CRDs, `.sops.yaml`, the SOPS files that rendered objects
+  reference; any edit anywhere is a miss;
 - the settings, the tool's own code, and the day (exceptions expire at midnight);
 - offline, the downloaded schemas. Online with schema URLs the answers depend on the network,
   so nothing is kept.
@@ -27,6 +27,7 @@ import enum
 import hashlib
 import logging
 import os
+import stat
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -107,12 +108,49 @@ def _run_key(settings: Settings) -> str | None:
     for directory in _tool_directories():
         _stat_files(digest, directory, _walk(directory))
     root = settings.repo_root
-    _stat_files(digest, root, repository_files(root))
-    _stat_files(digest, root, _configured_files(settings))
+    _hash_files(digest, root, _repository_files(settings))
+    _hash_files(digest, root, _configured_files(settings))
     if remote:
         schemas = settings.cache_dir / "schemas"
         _stat_files(digest, schemas, _walk(schemas))
     return digest.hexdigest()
+
+
+def _repository_files(settings: Settings) -> list[str]:
+    """The repository's files, less the cache directory when it sits inside the repository
+    (each run writes there)."""
+    root = settings.repo_root.resolve()
+    cache = settings.cache_dir.resolve()
+    inside = cache.relative_to(root).as_posix() + "/" if cache.is_relative_to(root) else None
+    files = repository_files(settings.repo_root)
+    return [name for name in files if not (inside and name.startswith(inside))]
+
+
+def _hash_files(digest: Any, root: Path, names: Iterable[str]) -> None:
+    """By content, not by time: a fresh CI checkout of the same commit (new mtimes) replays the
+    cache it restored, and a report the last run wrote into the repository, identical this
+    time, changes nothing. The secrets scan reads every one of these files anyway."""
+    for name in names:
+        digest.update(f"{name}\0{_content_digest(root / name)}\0".encode())
+
+
+def _content_digest(path: Path) -> str:
+    """Regular files by content (streamed: any size); a FIFO or device is never opened for
+    reading, only named with its type."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError:
+        return "absent"
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return f"mode {info.st_mode:o}"
+        with os.fdopen(os.dup(fd), "rb") as stream:
+            return hashlib.file_digest(stream, "sha256").hexdigest()
+    except OSError:
+        return "unreadable"
+    finally:
+        os.close(fd)
 
 
 def _stat_files(digest: Any, root: Path, names: Iterable[str]) -> None:
