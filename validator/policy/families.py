@@ -133,6 +133,16 @@ POLICY_GROUPS = (
 )
 
 
+# Every family's documents are of a group ending so; others never load the registry (whose
+# families bring their engines: Rego, JMESPath).
+FAMILY_GROUP_SUFFIXES = ("kyverno.io", "gatekeeper.sh")
+
+
+def may_belong_to_a_family(body: Mapping[str, Any]) -> bool:
+    group = str(body.get("apiVersion") or "").rpartition("/")[0]
+    return group.endswith(FAMILY_GROUP_SUFFIXES)
+
+
 def families() -> tuple[Family, ...]:
     # Imported here: the families build on the core modules that import this registry.
     from validator.policy.gatekeeper.registry import GATEKEEPER_DOCUMENTS

@@ -20,6 +20,7 @@ from validator.policy.families import (
     FamilyPolicy,
     Problem,
     families,
+    may_belong_to_a_family,
     policy_group,
 )
 
@@ -130,9 +131,10 @@ def parse_located(documents: Iterable[Document]) -> PolicySet:
         if role == "binding":
             result.bindings.append(parse_binding(body, source))
             continue
-        # The families (Kyverno, Gatekeeper, and their engines) load for their documents only.
-        registry = registry or families()
-        owner = next((i for i, f in enumerate(registry) if f.claims(body)), None)
+        owner = None
+        if may_belong_to_a_family(body):  # the registry loads for family documents only
+            registry = registry or families()
+            owner = next((i for i, f in enumerate(registry) if f.claims(body)), None)
         if owner is not None:
             claimed.setdefault(owner, []).append(document)
         elif policy_group(body) is not None:

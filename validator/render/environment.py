@@ -30,7 +30,7 @@ from validator.render.inputs import KustomizeInputs, collect_inputs, kustomizati
 from validator.render.kustomize import KustomizeError
 from validator.render.produce import EntryFailed, produce
 from validator.render.stream import StreamError
-from validator.render.tools import find_kustomize, helm_sdk_version
+from validator.render.tools import find_kustomize, helm_package_version
 
 log = logging.getLogger("gitops_validator.render")
 
@@ -146,7 +146,7 @@ def _key(
     if spec.path or spec.flux or spec.argo:
         tools["kustomize"] = find_kustomize().version
     if inputs.uses_helm:
-        tools["helm"] = helm_sdk_version()
+        tools["helm"] = helm_package_version()
     parameters = {"tools": tools, "spec": repr(spec), "charts": charts}
     try:
         return cache_key(inputs.files, settings.repo_root, parameters)

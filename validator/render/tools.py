@@ -84,6 +84,18 @@ def _run_version(argv: list[str]) -> str:
 
 
 @cache
+def helm_package_version() -> str:
+    """The installed helm-python-sdk, which pins the Helm SDK it embeds: enough for cache keys,
+    without loading Helm's Go library (a tenth of a second) as helm_sdk_version() must."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return f"helm-python {version('helm-python-sdk')}"
+    except PackageNotFoundError:
+        return helm_sdk_version()
+
+
+@cache
 def helm_sdk_version() -> str:
     import helm_python
 
