@@ -108,8 +108,10 @@ def _run_key(settings: Settings) -> str | None:
     for directory in _tool_directories():
         _stat_files(digest, directory, _walk(directory))
     root = settings.repo_root
-    _hash_files(digest, root, _repository_files(settings))
-    _hash_files(digest, root, _configured_files(settings))
+    known = _KnownDigests(settings.cache_dir, root)
+    known.update(digest, _repository_files(settings))
+    known.update(digest, _configured_files(settings))
+    known.save()
     if remote:
         schemas = settings.cache_dir / "schemas"
         _stat_files(digest, schemas, _walk(schemas))
@@ -126,12 +128,44 @@ def _repository_files(settings: Settings) -> list[str]:
     return [name for name in files if not (inside and name.startswith(inside))]
 
 
-def _hash_files(digest: Any, root: Path, names: Iterable[str]) -> None:
-    """By content, not by time: a fresh CI checkout of the same commit (new mtimes) replays the
-    cache it restored, and a report the last run wrote into the repository, identical this
-    time, changes nothing. The secrets scan reads every one of these files anyway."""
-    for name in names:
-        digest.update(f"{name}\0{_content_digest(root / name)}\0".encode())
+class _KnownDigests:
+    """File digests by content, not by time: a fresh CI checkout of the same commit (new
+    mtimes) replays the cache it restored, and a report the last run wrote into the repository,
+    identical this time, changes nothing. Like git's index, a file whose size, times and inode
+    are those recorded with its digest is not read again (sealed under `findings/`)."""
+
+    def __init__(self, cache_dir: Path, root: Path) -> None:
+        self._root = root
+        self._directory = cache_dir
+        slot = hashlib.sha256(str(root.resolve()).encode()).hexdigest()
+        self._path = cache_dir / "findings" / slot[:2] / f"{slot}.digests.json"
+        self._tag = f"digests/{slot}".encode()
+        stored = read_sealed(cache_dir, self._path, self._tag)
+        self._known: dict[str, list[Any]] = stored if isinstance(stored, dict) else {}
+        self._seen: dict[str, list[Any]] = {}
+
+    def update(self, digest: Any, names: Iterable[str]) -> None:
+        for name in names:
+            digest.update(f"{name}\0{self._digest(name)}\0".encode())
+
+    def save(self) -> None:
+        if self._seen != self._known:
+            write_sealed(self._directory, self._path, self._tag, self._seen)
+
+    def _digest(self, name: str) -> str:
+        path = self._root / name
+        try:
+            info = os.stat(path)
+        except OSError:
+            return "absent"
+        stamp = [info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino]
+        known = self._known.get(name)
+        if stat.S_ISREG(info.st_mode) and isinstance(known, list) and known[:4] == stamp:
+            content = str(known[4])
+        else:
+            content = _content_digest(path)
+        self._seen[name] = [*stamp, content]
+        return content
 
 
 def _content_digest(path: Path) -> str:
