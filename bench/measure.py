@@ -57,7 +57,7 @@ class Series:
         return self.runs[-1]
 
 
-def _peak_rss_mb(pid: int) -> float | None:
+def peak_rss_mb(pid: int) -> float | None:
     """VmHWM of a running process. Not getrusage: a child's ru_maxrss starts from the RSS of
     this (large) process at fork time, which would credit our memory to the child."""
     try:
@@ -87,7 +87,7 @@ def run(
                 child.kill()
                 child.wait()
                 return Run(timeout, 0.0, peak, -9, b"", f"timed out after {timeout:.0f} s")
-            peak = max(peak or 0.0, _peak_rss_mb(child.pid) or 0.0) or None
+            peak = max(peak or 0.0, peak_rss_mb(child.pid) or 0.0) or None
             try:
                 code = child.wait(timeout=0.005)
             except subprocess.TimeoutExpired:

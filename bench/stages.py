@@ -30,6 +30,7 @@ from typing import Any
 import yaml_rs
 
 from bench import corpus
+from bench.measure import peak_rss_mb
 from validator.model import RenderedEnvironment, Resource, ResourceRef, Settings
 from validator.schema import SchemaValidator
 
@@ -175,18 +176,6 @@ def _ratio(peer: Row, ours: Row) -> float | None:
     return (peer.seconds / peer.objects) / (ours.seconds / ours.objects)
 
 
-def _peak_rss_mb(pid: int) -> float | None:
-    """VmHWM of a running process. Not getrusage: a child's ru_maxrss starts from the RSS of
-    this (large) process at fork time, which would credit our memory to the peer."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except (OSError, ValueError):
-        return None
-    return None
-
-
 def _run_child(
     command: list[str], timeout: float, env: dict[str, str] | None = None
 ) -> tuple[float, int, float | None, str, bytes]:
@@ -200,7 +189,7 @@ def _run_child(
                 child.kill()
                 child.wait()
                 return timeout, -9, peak, "timed out", b""
-            peak = max(peak or 0.0, _peak_rss_mb(child.pid) or 0.0) or None
+            peak = max(peak or 0.0, peak_rss_mb(child.pid) or 0.0) or None
             time.sleep(0.01)
         seconds = time.perf_counter() - start
         err.seek(0)

@@ -15,10 +15,12 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import helm_python
+import pytest
 import yaml
 
 REGISTRY_BINARY = "docker-registry"
@@ -161,3 +163,21 @@ class OciRegistry:
             self._process.kill()
             self._process.wait(timeout=5)
         self._log.close()
+
+
+# Fixtures for the test directories that serve charts (tests/charts, tests/flux): their
+# conftest.py files import these, so both get the same servers, stopped after each test.
+@pytest.fixture
+def chart_repo(tmp_path: Path) -> Iterator[HttpChartRepository]:
+    repository = HttpChartRepository(tmp_path / "http-repo")
+    yield repository
+    repository.stop()
+
+
+@pytest.fixture
+def oci_registry(tmp_path: Path) -> Iterator[OciRegistry]:
+    registry_root = tmp_path / "registry"
+    registry_root.mkdir()
+    registry = OciRegistry(registry_root)
+    yield registry
+    registry.stop()

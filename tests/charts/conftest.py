@@ -6,24 +6,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from chart_servers import HttpChartRepository, OciRegistry
+from chart_servers import OciRegistry, chart_repo, oci_registry
+
+__all__ = ["chart_repo", "oci_registry"]  # shared with tests/flux through chart_servers
 from token_service import TokenService
-
-
-@pytest.fixture
-def chart_repo(tmp_path: Path) -> Iterator[HttpChartRepository]:
-    repository = HttpChartRepository(tmp_path / "http-repo")
-    yield repository
-    repository.stop()
-
-
-@pytest.fixture
-def oci_registry(tmp_path: Path) -> Iterator[OciRegistry]:
-    registry_root = tmp_path / "registry"
-    registry_root.mkdir()
-    registry = OciRegistry(registry_root)
-    yield registry
-    registry.stop()
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pyrage
@@ -14,8 +14,10 @@ import pytest
 # The real sops helper and the chart cache's loopback chart servers are shared, not copied.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "secrets"))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "charts"))
-from chart_servers import HttpChartRepository, OciRegistry
+from chart_servers import chart_repo, oci_registry
 from secrets_support import sops_binary
+
+__all__ = ["chart_repo", "oci_registry"]  # the charts' loopback servers, shared
 
 
 @pytest.fixture(scope="session")
@@ -48,19 +50,3 @@ def sops_encrypt(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str, str
         return done.stdout
 
     return run
-
-
-@pytest.fixture
-def chart_repo(tmp_path: Path) -> Iterator[HttpChartRepository]:
-    repository = HttpChartRepository(tmp_path / "http-repo")
-    yield repository
-    repository.stop()
-
-
-@pytest.fixture
-def oci_registry(tmp_path: Path) -> Iterator[OciRegistry]:
-    root = tmp_path / "registry"
-    root.mkdir()
-    registry = OciRegistry(root)
-    yield registry
-    registry.stop()
