@@ -13,7 +13,8 @@ from support import RunCli, deployment, three_environments
 
 from validator.apply.kube import ClusterUnreachableError, KubeClient
 from validator.cli.watch import watch
-from validator.model import RenderedEnvironment, ValidationReport
+from validator.model import RenderedEnvironment
+from validator.outcome import ValidationReport
 
 PRIVILEGED = deployment("web").replace(
     "          image: nginx:1.27\n",

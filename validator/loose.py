@@ -10,7 +10,8 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 
 from validator.findings import one_finding_per_defect
-from validator.model import Finding, Resource, ResourceRef, Settings, ValidationReport
+from validator.model import Finding, Resource, ResourceRef, Settings
+from validator.outcome import ValidationReport
 from validator.pipeline import STAGES
 from validator.render.loose import LooseManifests, ManifestSource, loose_environment
 

@@ -20,10 +20,9 @@ from validator.model import (
     RenderedEnvironment,
     Resource,
     ResourceRef,
-    RuleDoc,
     Settings,
-    ValidationReport,
 )
+from validator.outcome import RuleDoc, ValidationReport
 from validator.render import (
     RenderPlan,
     SourceMap,

@@ -9,7 +9,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
 from validator import policy, schema, secrets
-from validator.model import Finding, RenderedEnvironment, Resource, RuleDoc, Settings
+from validator.model import Finding, RenderedEnvironment, Resource, Settings
+from validator.outcome import RuleDoc
 
 OldResources = Mapping[str, Resource]  # the same objects at the base revision, by ResourceRef.key
 

@@ -19,13 +19,8 @@ from validator.bundle import (
     verify_bundle,
     write_archive,
 )
-from validator.model import (
-    Category,
-    Finding,
-    RenderedEnvironment,
-    Severity,
-    ValidationReport,
-)
+from validator.model import Category, Finding, RenderedEnvironment, Severity
+from validator.outcome import ValidationReport
 
 BODIES = (namespace("shop"), configmap("cfg"), deployment(), sops_secret())
 

@@ -20,7 +20,8 @@ from cluster_harness import ClusterHarness
 
 from validator.apply import ApplyReport, KubeClient, apply_resources, detect_drift
 from validator.bundle import BundleVerificationError, build_bundle, verify_bundle
-from validator.model import RenderedEnvironment, Resource, ResourceRef, ValidationReport
+from validator.model import RenderedEnvironment, Resource, ResourceRef
+from validator.outcome import ValidationReport
 from validator.render import find_kustomize
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]

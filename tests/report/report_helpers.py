@@ -10,8 +10,8 @@ from validator.model import (
     ResourceRef,
     Severity,
     SourceLocation,
-    ValidationReport,
 )
+from validator.outcome import ValidationReport
 
 CANARY = "CANARY-s3cr3t-value-7f3a"
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from report_helpers import privileged, sample_report, sops_file
 
-from validator.model import Category, Finding, Severity, SourceLocation, ValidationReport
+from validator.model import Category, Finding, Severity, SourceLocation
+from validator.outcome import ValidationReport
 from validator.report import WRITERS
 from validator.report.github_writer import annotation, escape_data, escape_property
 

@@ -8,7 +8,8 @@ import xml.etree.ElementTree as ET
 
 from report_helpers import environment, privileged, sample_report
 
-from validator.model import Category, Finding, Severity, ValidationReport
+from validator.model import Category, Finding, Severity
+from validator.outcome import ValidationReport
 from validator.report import WRITERS
 from validator.report.junit_writer import junit_xml
 

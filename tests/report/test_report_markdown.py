@@ -7,7 +7,7 @@ import io
 
 from report_helpers import environment, latest_tag, privileged, sample_report
 
-from validator.model import ValidationReport
+from validator.outcome import ValidationReport
 from validator.report import WRITERS, markdown_diff_section
 from validator.report.markdown_writer import COMMENT_LIMIT, escape, markdown_report
 

@@ -14,7 +14,8 @@ import pytest
 from report_helpers import environment, latest_tag, privileged, sample_report, sops_file
 from support import PROJECT_ROOT
 
-from validator.model import Category, Finding, RuleDoc, Severity, ValidationReport
+from validator.model import Category, Finding, Severity
+from validator.outcome import RuleDoc, ValidationReport
 from validator.report import WRITERS
 from validator.report.sarif_writer import sarif_document
 

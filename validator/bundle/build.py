@@ -22,7 +22,8 @@ from validator.bundle.manifest import (
     sha256_hex,
 )
 from validator.bundle.signing import SIGNATURE_FILE, sign
-from validator.model import Finding, RenderedEnvironment, Severity, ValidationReport
+from validator.model import Finding, RenderedEnvironment, Severity
+from validator.outcome import ValidationReport
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey

@@ -14,7 +14,8 @@ from validator.cli.outputs import OutputTarget, parse_targets, write_targets
 from validator.cli.progress import TerminalProgress, progress_for
 from validator.cli.watch import watch
 from validator.loose import validate_manifests
-from validator.model import Settings, UsageError, ValidationReport
+from validator.model import Settings, UsageError
+from validator.outcome import ValidationReport
 from validator.report import load_previous, manifest_stream, write_compliance_report
 from validator.selection import select_environments
 from validator.stages import compliance_inputs

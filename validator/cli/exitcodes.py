@@ -12,10 +12,10 @@ from validator.model import (
     NothingToValidateError,
     ToolMissingError,
     UsageError,
-    ValidationReport,
     ValidatorError,
     VerificationError,
 )
+from validator.outcome import ValidationReport
 
 
 class ExitCode(IntEnum):

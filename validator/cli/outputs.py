@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import TextIO
 
 from validator.atomic import atomic_text
-from validator.model import UsageError, ValidationReport
+from validator.model import UsageError
+from validator.outcome import ValidationReport
 from validator.report import WRITERS
 from validator.report.text_writer import write_text
 

@@ -11,7 +11,7 @@ import threading
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
-from validator.model import ValidationReport
+from validator.outcome import ValidationReport
 
 Validate = Callable[[tuple[str, ...]], ValidationReport]  # environments ("" = all) → report
 Show = Callable[[ValidationReport], None]

@@ -3,7 +3,7 @@
 from collections.abc import Callable
 from typing import TextIO
 
-from validator.model import ValidationReport
+from validator.outcome import ValidationReport
 from validator.report.compliance import load_previous
 from validator.report.compliance_report import write_compliance_report
 from validator.report.github_writer import write_github

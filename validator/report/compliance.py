@@ -20,14 +20,8 @@ from typing import Any
 
 from validator import __version__
 from validator.guarded import GuardError, load_json
-from validator.model import (
-    Category,
-    Finding,
-    RenderedEnvironment,
-    Severity,
-    UsageError,
-    ValidationReport,
-)
+from validator.model import Category, Finding, RenderedEnvironment, Severity, UsageError
+from validator.outcome import ValidationReport
 from validator.report.compliance_trend import history, trend
 from validator.report.rules import RESOURCE_CONTROLS
 

@@ -11,7 +11,8 @@ from typing import Any
 import yaml_rs
 
 from validator.atomic import write_atomic
-from validator.model import UsageError, ValidationReport
+from validator.model import UsageError
+from validator.outcome import ValidationReport
 from validator.report.compliance import compliance_document
 from validator.report.compliance_html import render_html
 from validator.report.compliance_md import render_markdown

@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from validator.model import Finding, Severity, UsageError, ValidationReport
+from validator.model import Finding, Severity, UsageError
+from validator.outcome import ValidationReport
 from validator.report.budget import utf8_size
 from validator.report.describe import message_with_context, occurrences
 from validator.report.markdown_writer import in_pr_mode, markdown_report

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, TextIO
 
 from validator import __version__
-from validator.model import ValidationReport
+from validator.outcome import ValidationReport
 from validator.report.fastjson import dumps_indented
 
 

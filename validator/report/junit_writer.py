@@ -21,7 +21,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TextIO
 
-from validator.model import Finding, RenderedEnvironment, Severity, ValidationReport
+from validator.model import Finding, RenderedEnvironment, Severity
+from validator.outcome import ValidationReport
 from validator.report.describe import message_with_context, resource_label, where
 
 _REPOSITORY_SUITE = "repository"

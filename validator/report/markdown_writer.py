@@ -11,7 +11,8 @@ import re
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import TextIO
 
-from validator.model import Finding, Severity, ValidationReport
+from validator.model import Finding, Severity
+from validator.outcome import ValidationReport
 from validator.report.budget import Block, Measure, assemble
 from validator.report.describe import Occurrence, occurrences, one_line, resource_label, where
 

@@ -13,7 +13,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any, TextIO
 
 from validator import __version__
-from validator.model import Finding, RenderedEnvironment, RuleDoc, Severity, ValidationReport
+from validator.model import Finding, RenderedEnvironment, Severity
+from validator.outcome import RuleDoc, ValidationReport
 from validator.report.describe import Occurrence, message_with_context, occurrences
 from validator.report.fastjson import dumps_indented
 from validator.report.markdown_writer import in_pr_mode

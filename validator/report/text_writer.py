@@ -12,7 +12,8 @@ from collections import Counter
 from typing import TextIO
 
 from validator import __version__
-from validator.model import Finding, RenderedEnvironment, Severity, ValidationReport
+from validator.model import Finding, RenderedEnvironment, Severity
+from validator.outcome import ValidationReport
 from validator.report.describe import Occurrence, occurrences
 
 _COLORS = {"error": "31", "warning": "33", "info": "36", "ok": "32", "dim": "2", "bold": "1"}
